@@ -1,0 +1,78 @@
+"""leadapp: lead management for small sales and marketing teams."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import errors, security
+from .config import INSTANCE_DIR, Config, check_secret
+from .extensions import csrf, db, htmx, limiter, login_manager, migrate
+
+
+def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, template_folder="../templates", static_folder="../static",
+                instance_path=str(INSTANCE_DIR))
+    app.config.from_object(Config)
+    app.config.update(overrides or {})
+    check_secret(app.config)
+    _bind_extensions(app)
+    _register_blueprints(app)
+    _register_template_helpers(app)
+    errors.register(app)
+    security.register(app)
+    from . import cli
+
+    cli.register(app)
+    if app.config.get("TRUST_PROXY"):
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore
+    return app
+
+
+def _bind_extensions(app: Flask) -> None:
+    from . import models  # noqa: F401  (every model registered before Alembic or create_all)
+
+    for ext in (db, csrf, htmx, login_manager, limiter):
+        ext.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """Foreign keys on (as Postgres), WAL for concurrent readers, and a busy timeout."""
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .auth.routes import bp as auth_bp
+    from .dashboard.routes import bp as dashboard_bp
+
+    for blueprint in (auth_bp, dashboard_bp):
+        app.register_blueprint(blueprint)
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from flask_login import current_user
+
+    from .auth.permissions import can
+    from .navigation import nav_items
+
+    @app.context_processor
+    def inject_helpers() -> dict[str, Any]:
+        return {"can": lambda action: can(current_user, action), "nav_items": nav_items}
+
+
+__all__ = ["create_app"]

@@ -1,0 +1,113 @@
+"""Users, passwords, sign-in and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..db_types import utcnow
+from ..errors import Conflict, RuleViolation
+from ..extensions import db
+from .models import ApiToken, Role, User
+
+MIN_PASSWORD_LENGTH = 8
+TOKEN_PREFIX = "la_"
+# Checked against when the email is unknown, so a miss costs the same time as a wrong password.
+_DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
+
+
+def hash_password(password: str) -> str:
+    """scrypt (memory-hard) via Werkzeug, salted per password."""
+    return generate_password_hash(password, method="scrypt")
+
+
+def normalise_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(func.lower(User.email) == normalise_email(email)))
+
+
+def parse_role(value: str) -> Role:
+    try:
+        return Role(value.strip().lower())
+    except ValueError:
+        allowed = ", ".join(role.value for role in Role)
+        raise RuleViolation(f"Unknown role {value!r}. Use one of: {allowed}.", "role") from None
+
+
+def validate_password(password: str) -> None:
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise RuleViolation(
+            f"The password needs at least {MIN_PASSWORD_LENGTH} characters.", "password"
+        )
+
+
+def create_user(email: str, password: str, role: Role | str, name: str = "") -> User:
+    """Create an active user; refuses a duplicate email (ignoring case) or a short password."""
+    email = normalise_email(email)
+    if "@" not in email:
+        raise RuleViolation("Enter a valid email address.", "email")
+    if find_user_by_email(email):
+        raise Conflict(f"A user with the email {email} already exists.", "email")
+    validate_password(password)
+    user = User(email=email, name=name.strip(), role=parse_role(str(role)),
+                password_hash=hash_password(password), active=True, preferences={})
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The user for these credentials, or None; inactive users never authenticate."""
+    user = find_user_by_email(email)
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password or "")
+        return None
+    if not check_password_hash(user.password_hash, password or "") or not user.active:
+        return None
+    user.last_login_at = utcnow()
+    db.session.commit()
+    return user
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(user: User, name: str, expires_on: date | None = None) -> tuple[ApiToken, str]:
+    """Create an API token; the plain token is returned once and only its hash is stored."""
+    name = (name or "").strip()
+    if not name:
+        raise RuleViolation("Give the token a name, e.g. the script that will use it.", "name")
+    plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(user=user, name=name, token_hash=hash_token(plain), prefix=plain[:10],
+                     expires_on=expires_on)
+    db.session.add(token)
+    db.session.commit()
+    return token, plain
+
+
+def token_user(plain: str, now: datetime | None = None) -> User | None:
+    """The active user behind a valid, unrevoked, unexpired token; records its last use."""
+    if not plain:
+        return None
+    digest = hash_token(plain)
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == digest))
+    # The lookup is by hash; the constant-time compare guards against any index timing leak.
+    if token is None or not hmac.compare_digest(token.token_hash, digest):
+        return None
+    now = now or utcnow()
+    if token.revoked_at or (token.expires_on and token.expires_on < now.date()):
+        return None
+    if not token.user.active:
+        return None
+    token.last_used_at = now
+    db.session.commit()
+    return token.user

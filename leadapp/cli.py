@@ -1,0 +1,13 @@
+"""`flask` commands (DESIGN §5): users, tokens, demo data."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register(app: Flask) -> None:
+    from .auth.cli import tokens_cli, users_cli
+    from .demo import demo_cli
+
+    for group in (users_cli, tokens_cli, demo_cli):
+        app.cli.add_command(group)

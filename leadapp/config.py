@@ -1,0 +1,65 @@
+"""Settings read from the environment, with safe defaults."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _default_database_url() -> str:
+    return f"sqlite:///{INSTANCE_DIR / 'leadapp.sqlite3'}"
+
+
+def _normalise_database_url(url: str) -> str:
+    """Accept the common `postgres://` spellings and route them to psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+class Config:
+    SECRET_KEY = os.environ.get("SECRET_KEY", "")
+    SQLALCHEMY_DATABASE_URI = _normalise_database_url(
+        os.environ.get("DATABASE_URL") or _default_database_url()
+    )
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    UPLOAD_DIR = os.environ.get("UPLOAD_DIR") or str(INSTANCE_DIR / "uploads")
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH") or 25 * 1024 * 1024)
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE")
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE")
+    PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "http")
+    TRUST_PROXY = _bool("TRUST_PROXY")
+    TESTING = False
+    DEBUG = _bool("FLASK_DEBUG")
+
+
+def check_secret(config: dict) -> None:
+    """Refuse to run in production with an empty or example secret key."""
+    if config.get("TESTING") or config.get("DEBUG"):
+        if not config.get("SECRET_KEY"):
+            config["SECRET_KEY"] = "dev-only-not-secret"
+        return
+    secret = config.get("SECRET_KEY") or ""
+    if len(secret) < 16 or secret in {"change-me", "dev", "secret"}:
+        raise RuntimeError(
+            "SECRET_KEY is missing or too short. Set SECRET_KEY to a long random value "
+            '(python -c "import secrets; print(secrets.token_hex(32))"), or FLASK_DEBUG=1 for '
+            "local development."
+        )

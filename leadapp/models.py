@@ -1,0 +1,27 @@
+"""Every feature's models, imported in one place for Alembic, the shell and the factory."""
+
+from .auth.models import ApiToken, Role, Team, User, team_members
+from .capture.models import CaptureForm, Submission, SubmissionStatus
+from .companies.models import Company, Contact, Opportunity
+from .imports.models import DuplicateMode, ImportJob, ImportRowError, ImportStatus, ImportUpdate
+from .leads.models import (
+    Activity,
+    ActivityKind,
+    Attachment,
+    Comment,
+    Lead,
+    LeadContact,
+    SavedView,
+    Tag,
+    lead_tags,
+)
+from .pipeline.models import LossReason, Pipeline, Stage, StageHistory, StageKind
+from .sources.models import Campaign, LeadSource, Spend
+
+__all__ = [
+    "Activity", "ActivityKind", "ApiToken", "Attachment", "Campaign", "CaptureForm", "Comment",
+    "Company", "Contact", "DuplicateMode", "ImportJob", "ImportRowError", "ImportStatus",
+    "ImportUpdate", "Lead", "LeadContact", "LeadSource", "LossReason", "Opportunity", "Pipeline",
+    "Role", "SavedView", "Spend", "Stage", "StageHistory", "StageKind", "Submission",
+    "SubmissionStatus", "Tag", "Team", "User", "lead_tags", "team_members",
+]

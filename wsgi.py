@@ -1,0 +1,3 @@
+from leadapp import create_app
+
+app = create_app()
