@@ -239,6 +239,7 @@ class Activity(db.Model):
     created_at: Mapped[datetime] = created_at_column()
 
     actor: Mapped[User | None] = relationship()
+    lead: Mapped[Lead] = relationship()
 
 
 class SavedView(db.Model):

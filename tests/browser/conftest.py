@@ -1,0 +1,135 @@
+"""Playwright fixtures: the app on a free 127.0.0.1 port with a temporary SQLite file, and
+Debian's Chromium (never a downloaded browser)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from werkzeug.serving import make_server
+
+from leadapp import create_app
+from leadapp.extensions import db
+from leadapp.reference import ensure_reference_data
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-quic", "--disable-component-update", "--disable-sync",
+                 "--no-first-run"]
+SCREENSHOT_DIR = Path(__file__).resolve().parents[2] / "screenshots"
+
+pytestmark = pytest.mark.browser
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/browser" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class LiveServer:
+    app: Flask
+    url: str
+
+    def run(self, fn: Callable[[], Any]) -> Any:
+        """Run fn inside an app context (setup/assertions), never during a request."""
+        with self.app.app_context():
+            return fn()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    folder = tmp_path_factory.mktemp("live")
+    app = create_app({
+        "TESTING": True, "SECRET_KEY": "browser-tests-secret",
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'live.sqlite3'}",
+        "UPLOAD_DIR": str(folder / "uploads"), "RATELIMIT_ENABLED": False,
+    })
+    with app.app_context():
+        db.create_all()
+        ensure_reference_data()
+    port = _free_port()
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield LiveServer(app, f"http://127.0.0.1:{port}")
+    server.shutdown()
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    executable = shutil.which("chromium")
+    if executable is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("Debian's chromium is not installed; CI must run the browser tests.")
+        pytest.skip("chromium is not installed (apt-get install -y chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def context(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1280, "height": 860})
+    context.set_default_timeout(10_000)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(context: Any) -> Any:
+    return context.new_page()
+
+
+@pytest.fixture
+def make_live_user(live_server: LiveServer) -> Callable[..., str]:
+    """Create a user in the live app; returns its email (password: correct-horse-battery)."""
+    from tests.factories import UserFactory
+
+    def make(role: str = "admin", **fields: Any) -> str:
+        return live_server.run(lambda: UserFactory(role=role, **fields).email)
+
+    return make
+
+
+@pytest.fixture
+def sign_in(live_server: LiveServer, make_live_user: Callable[..., str]) -> Callable[..., str]:
+    """Sign a new user in on `page` through the login form; returns the email."""
+
+    def do(page: Any, role: str = "admin", **fields: Any) -> str:
+        email = make_live_user(role, **fields)
+        page.goto(f"{live_server.url}/login")
+        page.get_by_label("Email").fill(email)
+        page.get_by_label("Password").fill("correct-horse-battery")
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(f"{live_server.url}/admin**")
+        return email
+
+    return do
+
+
+def screenshot(page: Any, name: str) -> Path:
+    """Save a full-page PNG under screenshots/ (git-ignored) for a human look."""
+    SCREENSHOT_DIR.mkdir(exist_ok=True)
+    path = SCREENSHOT_DIR / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
