@@ -27,8 +27,16 @@ def _normalise_database_url(url: str) -> str:
     return url
 
 
+def _secret_key() -> str:
+    """SECRET_KEY from the environment, else the one `make run` wrote to instance/secret_key."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    key_file = INSTANCE_DIR / "secret_key"
+    return key_file.read_text().strip() if key_file.is_file() else ""
+
+
 class Config:
-    SECRET_KEY = os.environ.get("SECRET_KEY", "")
+    SECRET_KEY = _secret_key()
     SQLALCHEMY_DATABASE_URI = _normalise_database_url(
         os.environ.get("DATABASE_URL") or _default_database_url()
     )
