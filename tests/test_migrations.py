@@ -91,6 +91,7 @@ def test_migrations_match_the_models(empty_database_url):
         with db.engine.connect() as connection, warnings.catch_warnings():
             # SQLite cannot reflect expression indexes; alembic warns and skips them.
             warnings.simplefilter("ignore", UserWarning)
+            warnings.filterwarnings("ignore", message="Skipped unsupported reflection")
             diff = compare_metadata(MigrationContext.configure(connection), db.metadata)
         db.session.remove()
         db.engine.dispose()
