@@ -99,3 +99,4 @@ class StageHistory(db.Model):
     moved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     stage: Mapped[Stage] = relationship()
+    lead = relationship("Lead")
