@@ -58,11 +58,14 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from .auth.routes import bp as auth_bp
+    from .auth.team_routes import bp as teams_bp
+    from .auth.user_routes import bp as users_bp
     from .dashboard.routes import bp as dashboard_bp
     from .leads import routes as _lead_routes  # noqa: F401  (views on the leads blueprint)
     from .leads.blueprint import bp as leads_bp
+    from .settings.routes import bp as settings_bp
 
-    for blueprint in (auth_bp, dashboard_bp, leads_bp):
+    for blueprint in (auth_bp, dashboard_bp, leads_bp, users_bp, teams_bp, settings_bp):
         app.register_blueprint(blueprint)
 
 

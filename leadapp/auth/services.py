@@ -8,6 +8,7 @@ import secrets
 from datetime import date, datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..db_types import utcnow
@@ -51,13 +52,9 @@ def validate_password(password: str) -> None:
 
 def create_user(email: str, password: str, role: Role | str, name: str = "") -> User:
     """Create an active user; refuses a duplicate email (ignoring case) or a short password."""
-    email = normalise_email(email)
-    if "@" not in email:
-        raise RuleViolation("Enter a valid email address.", "email")
-    if find_user_by_email(email):
-        raise Conflict(f"A user with the email {email} already exists.", "email")
+    email = _check_email_free(email)
     validate_password(password)
-    user = User(email=email, name=name.strip(), role=parse_role(str(role)),
+    user = User(email=email, name=(name or "").strip(), role=parse_role(str(role)),
                 password_hash=hash_password(password), active=True, preferences={})
     db.session.add(user)
     db.session.commit()
@@ -111,3 +108,100 @@ def token_user(plain: str, now: datetime | None = None) -> User | None:
     token.last_used_at = now
     db.session.commit()
     return token.user
+
+
+# --- User administration -------------------------------------------------------------------
+
+
+def list_users() -> list[User]:
+    """Every user, active ones first, then by name and email; teams loaded for the table."""
+    query = (select(User).options(selectinload(User.teams))
+             .order_by(User.active.desc(), func.lower(User.name), User.email))
+    return list(db.session.scalars(query))
+
+
+def _active_admin_ids(lock: bool = False) -> list[int]:
+    query = select(User.id).where(User.role == Role.admin, User.active.is_(True))
+    # FOR UPDATE serialises two admins demoting each other at once (Postgres; SQLite ignores it
+    # and serialises writers anyway).
+    return list(db.session.scalars(query.with_for_update() if lock else query))
+
+
+def _guard_last_admin(user: User, action: str) -> None:
+    if user.role == Role.admin and user.active and _active_admin_ids(lock=True) == [user.id]:
+        raise Conflict(f"{user.display_name} is the last active admin; {action} would leave "
+                       "nobody able to manage users. Make someone else an admin first.", "role")
+
+
+def _check_email_free(email: str, user: User | None = None) -> str:
+    email = normalise_email(email)
+    if "@" not in email:
+        raise RuleViolation("Enter a valid email address.", "email")
+    other = find_user_by_email(email)
+    if other is not None and other is not user:
+        raise Conflict(f"A user with the email {email} already exists.", "email")
+    return email
+
+
+def update_user(user: User, name: str, email: str, role: Role | str) -> User:
+    """Change a user's name, email and role (admin screen)."""
+    email = _check_email_free(email, user)
+    change_role(user, role, commit=False)
+    user.name = (name or "").strip()
+    user.email = email
+    db.session.commit()
+    return user
+
+
+def change_role(user: User, role: Role | str, commit: bool = True) -> User:
+    """Give the user another role; the last active admin cannot be demoted."""
+    new_role = parse_role(str(role))
+    if new_role != user.role and user.role == Role.admin:
+        _guard_last_admin(user, "demoting them")
+    user.role = new_role
+    if commit:
+        db.session.commit()
+    return user
+
+
+def set_active(actor: User, user: User, active: bool) -> User:
+    """Deactivate or reactivate a user (users are never deleted, so history keeps its authors)."""
+    if not active and user.id == actor.id:
+        raise RuleViolation("You cannot deactivate your own account.", "active")
+    if not active:
+        _guard_last_admin(user, "deactivating them")
+    user.active = active
+    db.session.commit()
+    return user
+
+
+def reset_password(user: User, password: str) -> User:
+    """An admin sets a new password for someone who lost theirs."""
+    validate_password(password)
+    user.password_hash = hash_password(password)
+    db.session.commit()
+    return user
+
+
+# --- My account ----------------------------------------------------------------------------
+
+
+def update_profile(user: User, name: str) -> User:
+    name = (name or "").strip()
+    if not name:
+        raise RuleViolation("Enter your name.", "name")
+    user.name = name
+    db.session.commit()
+    return user
+
+
+def change_own_password(user: User, current: str, new: str) -> User:
+    """Change one's own password; the current one must be given, and the new one must differ."""
+    if not check_password_hash(user.password_hash, current or ""):
+        raise RuleViolation("That is not your current password.", "current_password")
+    validate_password(new)
+    if new == current:
+        raise RuleViolation("Choose a password different from the current one.", "new_password")
+    user.password_hash = hash_password(new)
+    db.session.commit()
+    return user

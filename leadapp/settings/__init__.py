@@ -1,0 +1,1 @@
+"""settings feature: the settings hub and each user's own account."""
