@@ -1,7 +1,7 @@
 """Every feature's models, imported in one place for Alembic, the shell and the factory."""
 
 from .auth.models import ApiToken, Role, Team, User, team_members
-from .capture.models import CaptureForm, Submission, SubmissionStatus
+from .capture.models import CaptureForm, FormView, Submission, SubmissionStatus
 from .companies.models import Company, Contact, Opportunity
 from .imports.models import DuplicateMode, ImportJob, ImportRowError, ImportStatus, ImportUpdate
 from .leads.models import (
@@ -23,5 +23,5 @@ __all__ = [
     "Company", "Contact", "DuplicateMode", "ImportJob", "ImportRowError", "ImportStatus",
     "ImportUpdate", "Lead", "LeadContact", "LeadSource", "LossReason", "Opportunity", "Pipeline",
     "Role", "SavedView", "Spend", "Stage", "StageHistory", "StageKind", "Submission",
-    "SubmissionStatus", "Tag", "Team", "User", "lead_tags", "team_members",
+    "SubmissionStatus", "Tag", "Team", "User", "lead_tags", "team_members", "FormView",
 ]

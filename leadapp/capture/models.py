@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db_types import created_at_column, enum_column, updated_at_column
@@ -33,6 +33,8 @@ class CaptureForm(db.Model):
     allowed_origins: Mapped[str] = mapped_column(Text, default="")
     spam_threshold: Mapped[int] = mapped_column(Integer, default=50)
     min_fill_seconds: Mapped[int] = mapped_column(Integer, default=3)
+    # Email domains this form refuses (one per line), on top of the built-in disposable list.
+    blocked_email_domains: Mapped[str] = mapped_column(Text, default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = updated_at_column()
@@ -79,4 +81,25 @@ class Submission(db.Model):
     duplicate_note: Mapped[str] = mapped_column(String(255), default="")
     error: Mapped[str] = mapped_column(Text, default="")
 
+    # "form" for the public page, "api" for create-from-site.
+    via: Mapped[str] = mapped_column(String(10), default="form")
+    # An existing open lead with the same email or phone, for a human to merge or keep apart.
+    matched_lead_id: Mapped[int | None] = mapped_column(
+        ForeignKey("leads.id", ondelete="SET NULL"))
+
     form: Mapped[CaptureForm] = relationship()
+    lead = relationship("Lead", foreign_keys=[lead_id])
+    matched_lead = relationship("Lead", foreign_keys=[matched_lead_id])
+
+
+class FormView(db.Model):
+    """How often a form was rendered, per day and host page: the top of the funnel, no tracker."""
+
+    __tablename__ = "capture_form_views"
+    __table_args__ = (db.UniqueConstraint("form_id", "day", "host_page"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    form_id: Mapped[int] = mapped_column(ForeignKey("capture_forms.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date)
+    host_page: Mapped[str] = mapped_column(String(500), default="")
+    count: Mapped[int] = mapped_column(Integer, default=0)
