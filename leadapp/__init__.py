@@ -57,15 +57,21 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from .api.admin_routes import bp as api_admin_bp
+    from .api.routes import bp as api_bp
     from .auth.routes import bp as auth_bp
     from .auth.team_routes import bp as teams_bp
     from .auth.user_routes import bp as users_bp
     from .dashboard.routes import bp as dashboard_bp
+    from .leads import list_routes as _lead_list_routes  # noqa: F401  (the lead list)
     from .leads import routes as _lead_routes  # noqa: F401  (views on the leads blueprint)
     from .leads.blueprint import bp as leads_bp
     from .settings.routes import bp as settings_bp
+    from .sources.campaign_routes import bp as campaigns_bp
+    from .sources.routes import bp as sources_bp
 
-    for blueprint in (auth_bp, dashboard_bp, leads_bp, users_bp, teams_bp, settings_bp):
+    for blueprint in (auth_bp, dashboard_bp, leads_bp, users_bp, teams_bp, settings_bp,
+                      sources_bp, campaigns_bp, api_bp, api_admin_bp):
         app.register_blueprint(blueprint)
 
 

@@ -1,0 +1,480 @@
+"""The lead query builder: filters parsed from a query string, applied as SQL to select(Lead).
+
+Request-free on purpose: the list page, the board, the JSON API and the export all build their
+lead queries here, so "which leads match" means the same thing everywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, exists, func, not_, or_, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from ..auth.models import User
+from ..extensions import db
+from ..pipeline.models import Stage, StageKind
+from ..sources.models import LeadSource
+from .models import Lead, Tag, lead_tags
+from .scope import scoped, visible_leads_clause
+
+PAGE_SIZES = (25, 50, 100)
+MIN_SEARCH = 2
+
+# (key, label): every column the list can show, in display order.
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("title", "Title"), ("contact", "Contact"), ("company", "Company"), ("source", "Source"),
+    ("stage", "Stage"), ("owner", "Owner"), ("budget", "Budget"), ("tags", "Tags"),
+    ("created", "Created"),
+)
+COLUMN_KEYS = tuple(key for key, _ in COLUMNS)
+# Title links to the lead, so it is always shown.
+REQUIRED_COLUMNS = ("title",)
+
+STATUSES = {"open": StageKind.open, "won": StageKind.won, "lost": StageKind.lost}
+FILTER_KEYS = ("q", "source", "campaign", "stage", "status", "owner", "team", "tag", "city",
+               "email", "created_from", "created_to", "budget_min", "budget_max", "converted")
+STATE_KEYS = (*FILTER_KEYS, "sort", "dir", "per_page", "page")
+
+
+@dataclass(frozen=True)
+class LeadFilters:
+    """One lead-list state: search, filters, sort and page. Built by `parse_filters`."""
+
+    q: str = ""
+    source: int | None = None
+    campaign: int | None = None
+    stage: int | None = None
+    status: str = ""
+    owner: str = ""  # "", "me", "unassigned" or a user id
+    team: int | None = None
+    tag: int | None = None
+    city: str = ""
+    email: str = ""
+    created_from: date | None = None
+    created_to: date | None = None
+    budget_min: Decimal | None = None
+    budget_max: Decimal | None = None
+    converted: bool = False
+    sort: str = "created"
+    direction: str = "desc"
+    page: int = 1
+    per_page: int = PAGE_SIZES[0]
+    # What the user typed, so a bad value is shown back with its message.
+    raw: Mapping[str, str] = field(default_factory=dict)
+    errors: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def search_term(self) -> str:
+        return self.q if len(self.q) >= MIN_SEARCH else ""
+
+    @property
+    def active_filter_count(self) -> int:
+        keys = [key for key in FILTER_KEYS if key not in ("q", "converted")]
+        return sum(1 for key in keys if getattr(self, key) not in (None, ""))
+
+    def query(self, **overrides: Any) -> dict[str, str]:
+        """The URL parameters of this state (defaults left out); overrides win, None drops."""
+        params = {key: _format(getattr(self, key)) for key in FILTER_KEYS}
+        params["converted"] = "1" if self.converted else ""
+        params.update(sort=self.sort, dir=self.direction, per_page=str(self.per_page),
+                      page=str(self.page))
+        defaults = {"sort": "created", "dir": "desc", "per_page": str(PAGE_SIZES[0]), "page": "1"}
+        for key, value in overrides.items():
+            params[key] = "" if value is None else _format(value)
+        return {key: value for key, value in params.items()
+                if value not in ("", None) and defaults.get(key) != value}
+
+    def value(self, key: str) -> str:
+        """The value to show in the filter form: what was typed, else the parsed value."""
+        if key in self.raw:
+            return self.raw[key]
+        return _format(getattr(self, key))
+
+
+def _format(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else ""
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def parse_filters(args: Mapping[str, Any]) -> LeadFilters:
+    """Read a list state from query parameters; bad values are dropped with a message each."""
+    errors: dict[str, str] = {}
+    raw = {key: str(args.get(key, "")).strip() for key in STATE_KEYS if args.get(key)}
+
+    def text(key: str, limit: int = 200) -> str:
+        return raw.get(key, "")[:limit]
+
+    def ident(key: str, label: str) -> int | None:
+        value = raw.get(key, "")
+        if not value:
+            return None
+        if value.isdigit():
+            return int(value)
+        errors[key] = f"Choose a {label} from the list."
+        return None
+
+    def day(key: str) -> date | None:
+        value = raw.get(key, "")
+        try:
+            return date.fromisoformat(value) if value else None
+        except ValueError:
+            errors[key] = "Enter a date like 2026-01-31."
+            return None
+
+    def money(key: str) -> Decimal | None:
+        value = raw.get(key, "").replace(",", "").replace(" ", "")
+        try:
+            amount = Decimal(value) if value else None
+        except InvalidOperation:
+            amount = None
+            errors[key] = "Enter an amount such as 5000 or 1250.50."
+        if amount is not None and (not amount.is_finite() or amount < 0):
+            errors[key] = "Enter an amount of zero or more."
+            return None
+        return amount
+
+    owner = text("owner")
+    if owner and owner not in ("me", "unassigned") and not owner.isdigit():
+        errors["owner"] = "Choose an owner from the list."
+        owner = ""
+    status = text("status")
+    if status and status not in STATUSES:
+        errors["status"] = "Choose open, won or lost."
+        status = ""
+    filters = LeadFilters(
+        q=text("q", 100), source=ident("source", "source"), campaign=ident("campaign", "campaign"),
+        stage=ident("stage", "stage"), status=status, owner=owner, team=ident("team", "team"),
+        tag=ident("tag", "tag"), city=text("city", 120), email=text("email", 254),
+        created_from=day("created_from"), created_to=day("created_to"),
+        budget_min=money("budget_min"), budget_max=money("budget_max"),
+        converted=raw.get("converted", "") in ("1", "on", "true", "yes"),
+        sort=raw.get("sort", "") if raw.get("sort", "") in SORTS else "created",
+        direction="asc" if raw.get("dir", "") == "asc" else "desc",
+        page=_positive(raw.get("page", "")) or 1,
+        per_page=_page_size(raw.get("per_page", "")),
+    )
+    return _check_ranges(replace(filters, raw=raw, errors=errors))
+
+
+def _check_ranges(filters: LeadFilters) -> LeadFilters:
+    errors = dict(filters.errors)
+    if filters.created_from and filters.created_to and filters.created_from > filters.created_to:
+        errors["created_to"] = "The end date is before the start date."
+    if (filters.budget_min is not None and filters.budget_max is not None
+            and filters.budget_min > filters.budget_max):
+        errors["budget_max"] = "The maximum is below the minimum."
+    if errors == filters.errors:
+        return filters
+    # An impossible range is shown with its message and not applied.
+    drop = {"created_to": None} if "created_to" in errors else {}
+    if "budget_max" in errors:
+        drop["budget_max"] = None
+    return replace(filters, errors=errors, **drop)
+
+
+def _positive(value: str) -> int | None:
+    return int(value) if value.isdigit() and 0 < int(value) < 10_000_000 else None
+
+
+def _page_size(value: str) -> int:
+    size = _positive(value)
+    return size if size in PAGE_SIZES else PAGE_SIZES[0]
+
+
+# --- SQL ---------------------------------------------------------------------------------
+
+
+def _like(column: Any, term: str) -> ColumnElement[bool]:
+    """Case-insensitive substring match: SQLite's LIKE already ignores ASCII case (and lower()
+    per row would cost a function call on every scanned row); other databases get ILIKE."""
+    pattern = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    if db.engine.dialect.name == "sqlite":
+        return column.like(pattern.lower(), escape="\\")
+    return column.ilike(pattern, escape="\\")
+
+
+def _search_clause(term: str) -> ColumnElement[bool]:
+    """Every word must appear in one of title, names, email, phone or company name."""
+    columns = (Lead.title, Lead.first_name, Lead.last_name, Lead.email, Lead.phone,
+               Lead.company_name)
+    words = term.split()[:5]
+    return and_(*(or_(*(_like(column, word) for column in columns)) for word in words))
+
+
+def _in_kind(kind: StageKind) -> ColumnElement[bool]:
+    return Lead.stage_id.in_(select(Stage.id).where(Stage.kind == kind).scalar_subquery())
+
+
+def converted_clause() -> ColumnElement[bool]:
+    """Converted leads: marked converted, or sitting in a won stage (the seed's "converted")."""
+    return or_(Lead.converted_at.is_not(None), _in_kind(StageKind.won))
+
+
+def hides_converted(filters: LeadFilters) -> bool:
+    """Converted leads are hidden unless asked for, or unless the filter names a stage/status."""
+    return not (filters.converted or filters.stage or filters.status == "won")
+
+
+def filter_clauses(filters: LeadFilters, user: User) -> list[ColumnElement[bool]]:
+    """The WHERE conditions of the filters (not visibility, not the converted toggle)."""
+    clauses: list[ColumnElement[bool]] = []
+    if filters.search_term:
+        clauses.append(_search_clause(filters.search_term))
+    for key, column in (("source", Lead.source_id), ("campaign", Lead.campaign_id),
+                        ("stage", Lead.stage_id), ("team", Lead.team_id)):
+        if getattr(filters, key) is not None:
+            clauses.append(column == getattr(filters, key))
+    if filters.status:
+        clauses.append(_in_kind(STATUSES[filters.status]))
+    if filters.owner == "me":
+        clauses.append(Lead.owner_id == user.id)
+    elif filters.owner == "unassigned":
+        clauses.append(Lead.owner_id.is_(None))
+    elif filters.owner:
+        clauses.append(Lead.owner_id == int(filters.owner))
+    if filters.tag is not None:
+        clauses.append(exists().where(lead_tags.c.lead_id == Lead.id,
+                                      lead_tags.c.tag_id == filters.tag))
+    if filters.city:
+        clauses.append(_like(Lead.city, filters.city))
+    if filters.email:
+        clauses.append(_like(Lead.email, filters.email))
+    clauses.extend(_range_clauses(filters))
+    return clauses
+
+
+def _range_clauses(filters: LeadFilters) -> list[ColumnElement[bool]]:
+    clauses: list[ColumnElement[bool]] = []
+    if filters.created_from:
+        clauses.append(Lead.created_at >= _start_of(filters.created_from))
+    if filters.created_to:
+        clauses.append(Lead.created_at < _start_of(filters.created_to + timedelta(days=1)))
+    if filters.budget_min is not None:
+        clauses.append(Lead.budget >= filters.budget_min)
+    if filters.budget_max is not None:
+        clauses.append(Lead.budget <= filters.budget_max)
+    return clauses
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def matching(filters: LeadFilters, user: User, columns: Any = None) -> Any:
+    """select(Lead) (or the given columns) over the leads the user may see that match."""
+    statement = scoped(select(columns if columns is not None else Lead), user)
+    statement = statement.where(*filter_clauses(filters, user))
+    if hides_converted(filters):
+        statement = statement.where(not_(converted_clause()))
+    return statement
+
+
+def matching_ids(filters: LeadFilters, user: User) -> Any:
+    """A subquery of the matching lead ids (for set-based bulk operations)."""
+    return matching(filters, user, Lead.id).scalar_subquery()
+
+
+# --- Sorting -----------------------------------------------------------------------------
+
+def _first_tag() -> Any:
+    return (select(func.min(Tag.name)).join(lead_tags, lead_tags.c.tag_id == Tag.id)
+            .where(lead_tags.c.lead_id == Lead.id).scalar_subquery())
+
+
+def _source_name() -> Any:
+    return select(LeadSource.name).where(LeadSource.id == Lead.source_id).scalar_subquery()
+
+
+def _stage_position() -> Any:
+    return select(Stage.position).where(Stage.id == Lead.stage_id).scalar_subquery()
+
+
+def _owner_name() -> Any:
+    return select(User.name).where(User.id == Lead.owner_id).scalar_subquery()
+
+
+SORTS: dict[str, Callable[[], tuple[Any, ...]]] = {
+    "title": lambda: (Lead.title,),
+    "contact": lambda: (Lead.last_name, Lead.first_name),
+    "company": lambda: (Lead.company_name,),
+    "source": lambda: (_source_name(),),
+    "stage": lambda: (_stage_position(),),
+    "owner": lambda: (_owner_name(),),
+    "budget": lambda: (Lead.budget,),
+    "tags": lambda: (_first_tag(),),
+    "created": lambda: (Lead.created_at,),
+}
+
+
+def order_by(filters: LeadFilters) -> list[Any]:
+    """ORDER BY for the chosen column and direction; empty values last, id breaks ties."""
+    keys = SORTS[filters.sort]()
+    descending = filters.direction == "desc"
+    order: list[Any] = []
+    for key in keys:
+        if filters.sort in ("owner", "budget", "tags"):  # nullable: empties go last either way
+            order.append(key.is_(None))
+        order.append(key.desc() if descending else key.asc())
+    order.append(Lead.id.desc() if descending else Lead.id.asc())
+    return order
+
+
+# --- One page of the list ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Counts:
+    total: int  # what the list shows (converted hidden or not)
+    open: int
+    closed: int
+    converted: int
+
+
+@dataclass(frozen=True)
+class LeadPage:
+    filters: LeadFilters
+    items: list[Lead]
+    counts: Counts
+
+    @property
+    def total(self) -> int:
+        return self.counts.total
+
+    @property
+    def page(self) -> int:
+        return self.filters.page
+
+    @property
+    def per_page(self) -> int:
+        return self.filters.per_page
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def first(self) -> int:
+        return (self.page - 1) * self.per_page + 1 if self.items else 0
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.items) - 1 if self.items else 0
+
+
+def count(filters: LeadFilters, user: User) -> Counts:
+    """Totals by stage kind in one grouped COUNT with the same filters as the rows."""
+    flag = converted_clause()
+    statement = scoped(
+        select(Lead.stage_id, flag, func.count()).where(*filter_clauses(filters, user))
+        .group_by(Lead.stage_id, flag), user,
+    )
+    kinds = dict(db.session.execute(select(Stage.id, Stage.kind)).tuples().all())
+    open_ = closed = converted = 0
+    for stage_id, is_converted, number in db.session.execute(statement):
+        if is_converted:
+            converted += number
+        elif kinds.get(stage_id) == StageKind.lost:
+            closed += number
+        else:
+            open_ += number
+    total = open_ + closed if hides_converted(filters) else open_ + closed + converted
+    return Counts(total=total, open=open_, closed=closed, converted=converted)
+
+
+def rows(filters: LeadFilters, user: User, offset: int, limit: int) -> list[Lead]:
+    """One page of leads, with everything a row shows loaded in a constant number of queries."""
+    # Page the ids first (narrow rows, index-friendly), then load those leads in full.
+    id_query = (matching(filters, user, Lead.id).order_by(*order_by(filters))
+                .offset(offset).limit(limit))
+    ids = list(db.session.scalars(id_query))
+    if not ids:
+        return []
+    statement = (select(Lead).where(Lead.id.in_(ids))
+                 .options(joinedload(Lead.source), joinedload(Lead.stage),
+                          joinedload(Lead.owner), joinedload(Lead.company),
+                          selectinload(Lead.tags)))
+    by_id = {lead.id: lead for lead in db.session.scalars(statement).unique()}
+    return [by_id[lead_id] for lead_id in ids if lead_id in by_id]
+
+
+def page_of(filters: LeadFilters, user: User) -> LeadPage:
+    """Count, clamp the page number to the last page, and load that page's rows."""
+    counts = count(filters, user)
+    last_page = max(1, -(-counts.total // filters.per_page))
+    if filters.page > last_page:
+        filters = replace(filters, page=last_page)
+    items = rows(filters, user, (filters.page - 1) * filters.per_page, filters.per_page)
+    return LeadPage(filters=filters, items=items, counts=counts)
+
+
+# --- Choices for the filter form and the bulk bar -----------------------------------------
+
+
+@dataclass(frozen=True)
+class FilterOptions:
+    sources: list[Any]
+    campaigns: list[Any]
+    stages: list[Stage]
+    owners: list[User]
+    teams: list[Any]
+    tags: list[Tag]
+    loss_reasons: list[Any]
+
+
+def filter_options() -> FilterOptions:
+    """Everything the filter menus and the bulk bar offer, one query per list."""
+    from ..auth.models import Team
+    from ..pipeline.models import LossReason, Pipeline
+    from ..sources.models import Campaign
+
+    scalars = db.session.scalars
+    return FilterOptions(
+        sources=list(scalars(select(LeadSource).order_by(LeadSource.name))),
+        campaigns=list(scalars(select(Campaign).order_by(Campaign.name))),
+        stages=list(scalars(select(Stage).join(Pipeline, Stage.pipeline_id == Pipeline.id)
+                            .options(joinedload(Stage.pipeline))
+                            .order_by(Pipeline.is_default.desc(), Pipeline.name, Stage.position))),
+        owners=list(scalars(select(User).where(User.active.is_(True)).order_by(User.name))),
+        teams=list(scalars(select(Team).order_by(Team.name))),
+        tags=list(scalars(select(Tag).order_by(Tag.name))),
+        loss_reasons=list(scalars(select(LossReason).where(LossReason.active.is_(True))
+                                  .order_by(LossReason.position, LossReason.name))),
+    )
+
+
+# --- The trash ----------------------------------------------------------------------------
+
+TRASH_PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class TrashPage:
+    items: list[Lead]
+    total: int
+    page: int
+    pages: int
+
+
+def trash_page(user: User, page_arg: str) -> TrashPage:
+    """Deleted leads the user may see, most recently deleted first."""
+    conditions = (Lead.deleted_at.is_not(None), visible_leads_clause(user))
+    total = db.session.scalar(select(func.count()).select_from(Lead).where(*conditions)) or 0
+    pages = max(1, -(-total // TRASH_PAGE_SIZE))
+    page = min(_positive(page_arg) or 1, pages)
+    statement = (select(Lead).where(*conditions)
+                 .options(joinedload(Lead.stage), joinedload(Lead.owner),
+                          joinedload(Lead.source))
+                 .order_by(Lead.deleted_at.desc(), Lead.id.desc())
+                 .offset((page - 1) * TRASH_PAGE_SIZE).limit(TRASH_PAGE_SIZE))
+    return TrashPage(items=list(db.session.scalars(statement)), total=total, page=page,
+                     pages=pages)
