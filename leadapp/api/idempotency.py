@@ -1,0 +1,109 @@
+"""Idempotency-Key on POST: the first response for a (token, key) is replayed for 24 hours.
+
+Rows live in the database so every gunicorn worker and app server sees them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from datetime import timedelta
+from functools import wraps
+from typing import Any
+
+from flask import Response, g, make_response, request
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import HTTPException
+
+from ..db_types import utcnow
+from ..extensions import db
+from .models import IdempotencyKey
+from .request import read_body
+from .responses import fail, json_response
+
+TTL = timedelta(hours=24)
+MAX_KEY_LENGTH = 255
+
+
+def _fingerprint(body: dict[str, Any]) -> str:
+    payload = json.dumps([request.method, request.path, body], sort_keys=True, default=str)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def begin(token_hash: str, key: str, fingerprint: str) -> tuple[IdempotencyKey, bool]:
+    """Claim the key; returns (row, True) when this request is the first one."""
+    db.session.execute(delete(IdempotencyKey).where(IdempotencyKey.token_hash == token_hash,
+                                                    IdempotencyKey.created_at < utcnow() - TTL))
+    row = IdempotencyKey(token_hash=token_hash, key=key, fingerprint=fingerprint)
+    db.session.add(row)
+    try:
+        db.session.commit()
+        return row, True
+    except IntegrityError:
+        db.session.rollback()
+    existing = db.session.scalar(select(IdempotencyKey).where(
+        IdempotencyKey.token_hash == token_hash, IdempotencyKey.key == key))
+    if existing is None:  # expired and purged by another request in between: try once more
+        return begin(token_hash, key, fingerprint)
+    return existing, False
+
+
+def finish(row_id: int, response: Response) -> None:
+    """Keep the first answer; a server error frees the key so the client may retry."""
+    row = db.session.get(IdempotencyKey, row_id)
+    if row is None:
+        return
+    if response.status_code >= 500:
+        db.session.delete(row)
+    else:
+        row.status_code = response.status_code
+        row.body = response.get_data(as_text=True)
+    db.session.commit()
+
+
+def release(row_id: int) -> None:
+    db.session.rollback()
+    db.session.execute(delete(IdempotencyKey).where(IdempotencyKey.id == row_id))
+    db.session.commit()
+
+
+def _replay(row: IdempotencyKey, fingerprint: str) -> Response:
+    if row.fingerprint != fingerprint:
+        return json_response({"status": False, "error": "idempotency_key_reused",
+                              "message": "This Idempotency-Key was already used with a "
+                                         "different request. Use a new key."}, 422)
+    if row.status_code is None:
+        return fail(409, "A request with this Idempotency-Key is still being processed. "
+                         "Retry in a moment.")
+    return json_response(json.loads(row.body or "null"), row.status_code,
+                         **{"Idempotent-Replayed": "true"})
+
+
+def idempotent(view: Callable[..., Any]) -> Callable[..., Response]:
+    """Decorate a POST view; requests without the header run as usual."""
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Response:
+        key = request.headers.get("Idempotency-Key", "").strip()
+        if not key:
+            return make_response(view(*args, **kwargs))
+        if len(key) > MAX_KEY_LENGTH:
+            return fail(422, f"The Idempotency-Key may be at most {MAX_KEY_LENGTH} characters.")
+        fingerprint = _fingerprint(read_body())
+        row, first = begin(g.api_token_hash, key, fingerprint)
+        if not first:
+            return _replay(row, fingerprint)
+        row_id = row.id
+        try:
+            response = make_response(view(*args, **kwargs))
+        except HTTPException as error:
+            response = fail(error.code or 500, error.description or error.name)
+        except Exception:
+            release(row_id)
+            raise
+        finish(row_id, response)
+        return response
+
+    return wrapped

@@ -1,0 +1,116 @@
+// Lead sources, campaigns and API tokens: bulk selection, confirmations with counts, CSV export,
+// Escape to cancel in-place edits, the merge panel and copying a new token.
+(function () {
+  "use strict";
+
+  function checked() {
+    return Array.from(document.querySelectorAll(".js-row-check:checked"));
+  }
+
+  function updateCount() {
+    const label = document.querySelector(".js-bulk-count");
+    if (!label) return;
+    const count = checked().length;
+    label.textContent = count ? count + " source" + (count === 1 ? "" : "s") + " ticked" : "No sources ticked";
+    const all = document.querySelector(".js-check-all");
+    const boxes = document.querySelectorAll(".js-row-check");
+    if (all) all.checked = boxes.length > 0 && count === boxes.length;
+  }
+
+  document.addEventListener("change", (evt) => {
+    if (evt.target.matches(".js-check-all")) {
+      document.querySelectorAll(".js-row-check").forEach((box) => { box.checked = evt.target.checked; });
+    }
+    if (evt.target.matches(".js-check-all, .js-row-check")) updateCount();
+  });
+  document.addEventListener("htmx:afterSettle", updateCount);
+
+  // Bulk actions confirm with the number of ticked rows before the request is sent.
+  document.addEventListener("htmx:confirm", (evt) => {
+    const form = evt.detail.elt;
+    if (!form || form.id !== "bulk-form") return;
+    const submitter = evt.detail.triggeringEvent && evt.detail.triggeringEvent.submitter;
+    const label = submitter ? submitter.dataset.label : "Apply to";
+    const count = checked().length;
+    evt.preventDefault();
+    if (!count) {
+      window.leadapp.showToast("Tick at least one source first.", "error");
+      return;
+    }
+    let question = label + " " + count + " source" + (count === 1 ? "" : "s") + "?";
+    if (submitter && submitter.value === "merge") {
+      const target = form.querySelector("[name=target_id]");
+      const name = target && target.selectedIndex > 0 ? target.options[target.selectedIndex].text : "";
+      if (!name) {
+        window.leadapp.showToast("Pick the source to merge into.", "error");
+        if (target) target.focus();
+        return;
+      }
+      question = "Merge " + count + " source" + (count === 1 ? "" : "s") + " into “" + name + "”? Their leads move and they are deleted.";
+    }
+    if (window.confirm(question)) evt.detail.issueRequest(true);
+  });
+
+  function csrfToken() {
+    const page = document.getElementById("page");
+    try { return JSON.parse(page.getAttribute("hx-headers"))["X-CSRFToken"]; } catch (e) { return ""; }
+  }
+
+  // A file download cannot go through htmx: post a plain form with the ticked ids.
+  document.addEventListener("click", (evt) => {
+    const exportButton = evt.target.closest(".js-export");
+    if (exportButton) {
+      const bulk = document.getElementById("bulk-form");
+      const form = document.createElement("form");
+      form.method = "post";
+      form.action = bulk.dataset.exportUrl;
+      form.hidden = true;
+      const fields = [["csrf_token", csrfToken()]].concat(checked().map((box) => ["source_ids", box.value]));
+      fields.forEach(([name, value]) => {
+        const input = document.createElement("input");
+        input.type = "hidden"; input.name = name; input.value = value;
+        form.appendChild(input);
+      });
+      document.body.appendChild(form);
+      form.submit();
+      form.remove();
+      return;
+    }
+    if (evt.target.closest(".js-close-dialog")) {
+      const slot = evt.target.closest(".dialog-slot");
+      if (slot) slot.innerHTML = "";
+      return;
+    }
+    const copy = evt.target.closest(".js-copy");
+    if (copy) {
+      const input = document.getElementById(copy.dataset.copyTarget);
+      input.select();
+      if (navigator.clipboard) {
+        navigator.clipboard.writeText(input.value).then(() => window.leadapp.showToast("Token copied.", "success"));
+      }
+    }
+  });
+
+  // Escape leaves an in-place edit without saving.
+  document.addEventListener("keydown", (evt) => {
+    if (evt.key !== "Escape") return;
+    const form = evt.target.closest && evt.target.closest(".js-inline-form");
+    if (form) {
+      evt.preventDefault();
+      form.querySelector(".js-cancel").click();
+    }
+  });
+
+  // Put the keyboard where the new content is: in-place forms and the merge panel.
+  document.addEventListener("htmx:afterSettle", (evt) => {
+    const target = evt.detail.elt;
+    if (!target) return;
+    if (target.matches && target.matches(".js-inline-form")) {
+      const input = target.querySelector("input:not([type=hidden]), textarea, select");
+      if (input) { input.focus(); if (input.select) input.select(); }
+    } else if (target.matches && target.matches(".dialog-slot")) {
+      const select = target.querySelector("select");
+      if (select) select.focus();
+    }
+  });
+})();
