@@ -1,5 +1,6 @@
 """Every feature's models, imported in one place for Alembic, the shell and the factory."""
 
+from .api.models import IdempotencyKey  # noqa: F401
 from .auth.models import ApiToken, Role, Team, User, team_members
 from .capture.models import CaptureForm, FormView, Submission, SubmissionStatus
 from .companies.models import Company, Contact, Opportunity
