@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import sys
+from typing import NoReturn
 
 import click
 from flask.cli import AppGroup
@@ -15,16 +15,18 @@ users_cli = AppGroup("users", help="Manage users.")
 tokens_cli = AppGroup("tokens", help="Manage API tokens.")
 
 
-def _fail(message: str, code: int = 1) -> None:
-    click.echo(f"Error: {message}", err=True)
-    sys.exit(code)
+def _fail(message: str) -> NoReturn:
+    """Print `Error: message` on stderr and exit with status 1."""
+    raise click.ClickException(message)
 
 
 @users_cli.command("create")
 @click.option("--email", required=True)
-@click.option("--password", required=True)
-@click.option("--role", required=True, type=click.Choice([role.value for role in Role]))
-@click.option("--name", default="")
+@click.option("--password", required=True,
+              help=f"At least {services.MIN_PASSWORD_LENGTH} characters.")
+@click.option("--role", required=True,
+              type=click.Choice([role.value for role in Role], case_sensitive=False))
+@click.option("--name", default="", help="The person's name (shown in the app).")
 def create_user(email: str, password: str, role: str, name: str) -> None:
     """Create an active user with a role."""
     try:

@@ -8,6 +8,7 @@ from wtforms import (
     EmailField,
     HiddenField,
     PasswordField,
+    SelectChoice,
     SelectField,
     StringField,
     ValidationError,
@@ -17,12 +18,17 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length
 from .models import Role
 from .services import MIN_PASSWORD_LENGTH
 
-ROLE_CHOICES = [(role.value, role.label) for role in Role]
+ROLE_CHOICES = [SelectChoice(role.value, role.label) for role in Role]
 _PASSWORD_HINT = f"At least {MIN_PASSWORD_LENGTH} characters."
 
 
+def _strip(value: str | None) -> str | None:
+    # Phones and password managers add stray spaces; they are never part of an address.
+    return value.strip() if isinstance(value, str) else value
+
+
 def _email_field(label: str = "Email") -> EmailField:
-    return EmailField(label, validators=[DataRequired("Enter an email address."),
+    return EmailField(label, filters=[_strip], validators=[DataRequired("Enter an email address."),
                                          Email("Enter a valid email address."),
                                          Length(max=254)])
 
@@ -42,7 +48,7 @@ def _confirm(field: str) -> PasswordField:
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired("Enter your email."),
+    email = EmailField("Email", filters=[_strip], validators=[DataRequired("Enter your email."),
                                             Email("Enter a valid email address."),
                                             Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired("Enter your password.")])

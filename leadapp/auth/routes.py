@@ -91,8 +91,8 @@ def login_submit() -> Response | tuple[str, int]:
 def too_many_attempts(error: TooManyRequests) -> tuple[str, int, dict[str, str]]:
     """Keep the sign-in form (and the typed email) on screen with an explanation."""
     form = LoginForm()
-    form.password.errors.append("Too many failed sign-in attempts from your address. "
-                                "Wait a minute, then try again.")
+    form.password.errors = ["Too many failed sign-in attempts from your address. "
+                            "Wait a minute, then try again."]
     retry = error.get_response().headers.get("Retry-After")
     return render_template("auth/login.html", form=form), 429, (
         {"Retry-After": retry} if retry else {})

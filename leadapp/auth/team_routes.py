@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, flash, redirect, render_template, url_for
+from wtforms import SelectChoice
 
 from ..errors import DomainError
 from ..extensions import db
@@ -22,8 +23,9 @@ def _index(form: TeamForm | None = None, status: int = 200) -> Response:
 
 def _member_form(team: Team, form: MemberForm | None = None) -> MemberForm:
     form = form or MemberForm(formdata=None)
-    form.user_id.choices = [(0, "Choose a person…")] + [
-        (user.id, f"{user.display_name} ({user.email})") for user in services.candidates(team)]
+    form.user_id.choices = [SelectChoice(0, "Choose a person…")] + [
+        SelectChoice(user.id, f"{user.display_name} ({user.email})")
+        for user in services.candidates(team)]
     return form
 
 
