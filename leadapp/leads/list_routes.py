@@ -33,6 +33,9 @@ from .blueprint import bp
 from .listing import LeadFilters
 
 RESULTS = "leads/_partials/list_results.html"
+# Service error fields -> the bulk bar's field names.
+FIELD_OF_ERROR = {"owner": "to_owner", "stage": "to_stage", "loss_reason": "loss_reason",
+                  "tag": "tag_name"}
 
 # action -> (menu label, permission)
 BULK_ACTIONS: dict[str, tuple[str, str]] = {
@@ -53,7 +56,7 @@ def _results_context(filters: LeadFilters) -> dict[str, Any]:
     page = listing.page_of(filters, current_user)
     return {"listing": page, "filters": page.filters, "partial": wants_fragment(),
             "columns": saved_views.columns_for(current_user),
-            "bulk_actions": bulk_actions_for(current_user)}
+            "bulk_actions": bulk_actions_for(current_user), "all_columns": listing.COLUMNS}
 
 
 @bp.get("")
@@ -147,7 +150,7 @@ def _parse_bulk(form: MultiDict[str, str]) -> BulkRequest:
     source = MultiDict(parse_qsl(form["query"])) if "query" in form else form
     ids = [int(value) for value in form.getlist("lead_ids") if value.isdigit()][:1000]
     params = {key: form.get(key, "").strip()
-              for key in ("owner", "stage", "loss_reason", "closing_comment", "tag")}
+              for key in ("to_owner", "to_stage", "loss_reason", "closing_comment", "tag_name")}
     return BulkRequest(action=action, everything=form.get("scope") == "all",
                        lead_ids=list(dict.fromkeys(ids)), filters=listing.parse_filters(source),
                        params=params)
@@ -157,18 +160,18 @@ def _param_models(req: BulkRequest) -> dict[str, Any]:
     """Load what the action needs by id; a missing choice becomes a message for its field."""
     found: dict[str, Any] = {}
     if req.action == "assign":
-        owner = req.params["owner"]
+        owner = req.params["to_owner"]
         if owner == "none":
             found["owner"] = None
         elif owner.isdigit() and (user := db.session.get(User, int(owner))) is not None:
             found["owner"] = user
         else:
-            req.errors["owner"] = "Choose who should own these leads."
+            req.errors["to_owner"] = "Choose who should own these leads."
     if req.action == "stage":
-        stage_id = req.params["stage"]
+        stage_id = req.params["to_stage"]
         stage = db.session.get(Stage, int(stage_id)) if stage_id.isdigit() else None
         if stage is None:
-            req.errors["stage"] = "Choose a stage."
+            req.errors["to_stage"] = "Choose a stage."
         found["stage"] = stage
         reason_id = req.params["loss_reason"]
         found["loss_reason"] = db.session.get(LossReason, int(reason_id)) if reason_id.isdigit() \
@@ -177,9 +180,9 @@ def _param_models(req: BulkRequest) -> dict[str, Any]:
             req.errors["loss_reason"] = "Choose a loss reason for leads moved to a lost stage."
     if req.action in ("add_tag", "remove_tag"):
         try:
-            req.params["tag"] = bulk.clean_tag_name(req.params["tag"])
+            req.params["tag_name"] = bulk.clean_tag_name(req.params["tag_name"])
         except DomainError as error:
-            req.errors["tag"] = error.message
+            req.errors["tag_name"] = error.message
     return found
 
 
@@ -217,9 +220,9 @@ def _run(req: BulkRequest, models: dict[str, Any]) -> bulk.BulkResult:
                                   loss_reason=models["loss_reason"],
                                   closing_comment=req.params["closing_comment"])
     if req.action == "add_tag":
-        return bulk.add_tag(targets, req.params["tag"], actor)
+        return bulk.add_tag(targets, req.params["tag_name"], actor)
     if req.action == "remove_tag":
-        return bulk.remove_tag(targets, req.params["tag"], actor)
+        return bulk.remove_tag(targets, req.params["tag_name"], actor)
     return bulk.trash(targets, actor)
 
 
@@ -233,7 +236,7 @@ def bulk_apply() -> Response:
     try:
         result = _run(req, models)
     except DomainError as error:
-        req.errors[error.field or "scope"] = error.message
+        req.errors[FIELD_OF_ERROR.get(error.field or "", "scope")] = error.message
         return _panel(req, 422, number=_count(req), models=models)
     return _after_bulk(req.filters, result.message)
 

@@ -430,6 +430,13 @@ class FilterOptions:
     tags: list[Tag]
     loss_reasons: list[Any]
 
+    def choices(self, kind: str) -> list[tuple[str, str]]:
+        """(value, label) pairs for a select; users are shown by display name."""
+        items = getattr(self, kind)
+        if kind == "owners":
+            return [(str(user.id), user.display_name) for user in items]
+        return [(str(item.id), item.name) for item in items]
+
 
 def filter_options() -> FilterOptions:
     """Everything the filter menus and the bulk bar offer, one query per list."""
