@@ -1,0 +1,118 @@
+"""Possible duplicates of what is being typed on the lead form: leads, contacts and companies."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import phonenumbers
+from sqlalchemy import ColumnElement, func, select
+
+from ..auth.models import User
+from ..companies.models import Company, Contact
+from ..extensions import db
+from .models import Lead
+from .scope import scoped
+
+LEGAL_SUFFIXES = {
+    "ltd", "limited", "llc", "llp", "lp", "gmbh", "inc", "incorporated", "corp", "corporation",
+    "co", "company", "srl", "sa", "sas", "sarl", "ag", "bv", "nv", "plc", "oy", "ab", "as",
+    "spa", "pty", "kg", "ooo", "pllc", "ug",
+}
+LIMIT = 5
+
+
+@dataclass
+class Match:
+    kind: str  # "lead" | "contact" | "company"
+    id: int
+    label: str
+    reasons: list[str] = field(default_factory=list)
+
+
+def normalise_company(name: str) -> str:
+    """Lower case, no punctuation, no legal suffixes: 'ACME, Inc.' and 'Acme LLC' both -> 'acme'."""
+    words = re.sub(r"[^\w\s]", " ", name.lower()).split()
+    while words and words[-1] in LEGAL_SUFFIXES:
+        words.pop()
+    while len(words) > 1 and words[0] in LEGAL_SUFFIXES:
+        words.pop(0)
+    return " ".join(words)
+
+
+def phone_digits(raw: str, region: str) -> set[str]:
+    """The digit strings a stored phone may hold for this number: international and national."""
+    digits = re.sub(r"\D", "", raw)
+    if len(digits) < 6:
+        return set()
+    found = {digits}
+    try:
+        number = phonenumbers.parse(raw, region)
+        found |= {f"{number.country_code}{number.national_number}", str(number.national_number)}
+    except phonenumbers.NumberParseException:
+        pass
+    return found
+
+
+def _digits_sql(column: ColumnElement[str]) -> ColumnElement[str]:
+    for char in (" ", "-", "(", ")", "+", ".", "/"):
+        column = func.replace(column, char, "")
+    return column
+
+
+def find_duplicates(user: User, *, email: str = "", phone: str = "", tin: str = "",
+                    company: str = "", region: str = "US",
+                    exclude_lead_id: int | None = None) -> list[Match]:
+    """Existing leads (that the user may see), contacts and companies matching any given value."""
+    found: dict[tuple[str, int], Match] = {}
+
+    def add(kind: str, row_id: int, label: str, reason: str) -> None:
+        match = found.setdefault((kind, row_id), Match(kind, row_id, label))
+        if reason not in match.reasons:
+            match.reasons.append(reason)
+
+    email = email.strip().lower()
+    if "@" in email:
+        for lead in _leads(user, func.lower(Lead.email) == email, exclude_lead_id):
+            add("lead", lead.id, lead.title, "same email")
+        for contact in _rows(Contact, func.lower(Contact.email) == email):
+            add("contact", contact.id, contact.full_name, "same email")
+    digits = phone_digits(phone, region) if phone else set()
+    if digits:
+        for lead in _leads(user, _digits_sql(Lead.phone).in_(digits), exclude_lead_id):
+            add("lead", lead.id, lead.title, "same phone")
+        for contact in _rows(Contact, _digits_sql(Contact.phone).in_(digits)):
+            add("contact", contact.id, contact.full_name, "same phone")
+    tin = re.sub(r"\D", "", tin)
+    if len(tin) >= 9:
+        for row in _rows(Company, Company.tin == tin):
+            add("company", row.id, row.name, "same TIN")
+    _company_name_matches(user, company, exclude_lead_id, add)
+    return list(found.values())
+
+
+def _company_name_matches(user: User, company: str, exclude_lead_id: int | None,
+                          add: Callable[[str, int, str, str], None]) -> None:
+    key = normalise_company(company)
+    if len(key) < 2:
+        return
+    like = f"%{key.split()[0]}%"
+    for row in _rows(Company, Company.name.ilike(like), limit=50):
+        if normalise_company(row.name) == key:
+            add("company", row.id, row.name, "similar company name")
+    for lead in _leads(user, Lead.company_name.ilike(like), exclude_lead_id, limit=50):
+        if normalise_company(lead.company_name) == key:
+            add("lead", lead.id, lead.title, "similar company name")
+
+
+def _rows(model: type, condition: ColumnElement[bool], limit: int = LIMIT) -> list:
+    return list(db.session.scalars(select(model).where(condition).limit(limit)))
+
+
+def _leads(user: User, condition: ColumnElement[bool], exclude_lead_id: int | None,
+           limit: int = LIMIT) -> list[Lead]:
+    query = scoped(select(Lead).where(condition), user)
+    if exclude_lead_id:
+        query = query.where(Lead.id != exclude_lead_id)
+    return list(db.session.scalars(query.order_by(Lead.id.desc()).limit(limit)))
