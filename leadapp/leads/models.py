@@ -113,7 +113,7 @@ class Lead(db.Model):
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = updated_at_column()
     version: Mapped[int] = mapped_column(Integer, default=1)
-    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     # The ORM adds "AND version = :old" to every UPDATE, so a concurrent write raises
     # StaleDataError instead of silently overwriting; services turn that into a 409.
@@ -152,6 +152,10 @@ class Lead(db.Model):
 
 
 Index("ix_leads_created_at", Lead.created_at)
+# Partial: nearly every lead is live, and a plain index made SQLite's planner walk it for the
+# `deleted_at IS NULL` of every scoped query instead of the selective index (25 ms at 100k leads).
+Index("ix_leads_deleted_at", Lead.deleted_at, sqlite_where=Lead.deleted_at.is_not(None),
+      postgresql_where=Lead.deleted_at.is_not(None))
 Index("ix_leads_board", Lead.stage_id, Lead.board_position)
 Index("ix_leads_pipeline_stage", Lead.pipeline_id, Lead.stage_id)
 
