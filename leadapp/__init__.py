@@ -63,6 +63,7 @@ def _register_blueprints(app: Flask) -> None:
     from .auth.team_routes import bp as teams_bp
     from .auth.user_routes import bp as users_bp
     from .dashboard.routes import bp as dashboard_bp
+    from .imports.routes import bp as imports_bp
     from .leads import list_routes as _lead_list_routes  # noqa: F401  (the lead list)
     from .leads import routes as _lead_routes  # noqa: F401  (views on the leads blueprint)
     from .leads.blueprint import bp as leads_bp
@@ -71,7 +72,7 @@ def _register_blueprints(app: Flask) -> None:
     from .sources.routes import bp as sources_bp
 
     for blueprint in (auth_bp, dashboard_bp, leads_bp, users_bp, teams_bp, settings_bp,
-                      sources_bp, campaigns_bp, api_bp, api_admin_bp):
+                      sources_bp, campaigns_bp, api_bp, api_admin_bp, imports_bp):
         app.register_blueprint(blueprint)
 
 

@@ -4,7 +4,14 @@ from .api.models import IdempotencyKey  # noqa: F401
 from .auth.models import ApiToken, Role, Team, User, team_members
 from .capture.models import CaptureForm, FormView, Submission, SubmissionStatus
 from .companies.models import Company, Contact, Opportunity
-from .imports.models import DuplicateMode, ImportJob, ImportRowError, ImportStatus, ImportUpdate
+from .imports.models import (
+    DuplicateMode,
+    ImportHeaderMapping,
+    ImportJob,
+    ImportRowError,
+    ImportStatus,
+    ImportUpdate,
+)
 from .leads.models import (
     Activity,
     ActivityKind,
@@ -20,6 +27,7 @@ from .pipeline.models import LossReason, Pipeline, Stage, StageHistory, StageKin
 from .sources.models import Campaign, LeadSource, Spend
 
 __all__ = [
+    "ImportHeaderMapping",
     "Activity", "ActivityKind", "ApiToken", "Attachment", "Campaign", "CaptureForm", "Comment",
     "Company", "Contact", "DuplicateMode", "ImportJob", "ImportRowError", "ImportStatus",
     "ImportUpdate", "Lead", "LeadContact", "LeadSource", "LossReason", "Opportunity", "Pipeline",

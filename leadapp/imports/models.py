@@ -6,10 +6,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..db_types import created_at_column, enum_column
+from ..db_types import created_at_column, enum_column, updated_at_column
 from ..extensions import db
 
 
@@ -54,6 +54,11 @@ class ImportJob(db.Model):
     skipped_count: Mapped[int] = mapped_column(Integer, default=0)
     failed_count: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str] = mapped_column(Text, default="")
+    # What the mapping step chose besides the columns: default source, and how unknown sources
+    # and tags map ({"sources": {"raw value": "new" | "<id>"}, "tags": {...}}).
+    options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # The dry run's summary: counts, the first rows of each class, unknown values.
+    preview: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = created_at_column()
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -84,3 +89,15 @@ class ImportUpdate(db.Model):
                                         index=True)
     lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"))
     before: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class ImportHeaderMapping(db.Model):
+    """The lead field a column header was last mapped to, suggested again on the next import."""
+
+    __tablename__ = "import_header_mappings"
+    __table_args__ = (UniqueConstraint("header_key", name="uq_import_header_mappings_header_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    header_key: Mapped[str] = mapped_column(String(120))
+    field: Mapped[str] = mapped_column(String(40))
+    updated_at: Mapped[datetime] = updated_at_column()

@@ -1,0 +1,247 @@
+"""Exporting leads: streamed CSV and XLSX of a lead query, with the columns the user chose.
+Headers are the import's field labels, so an export re-imports without touching the mapping."""
+
+from __future__ import annotations
+
+import csv
+import io
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Select, select
+
+from ..auth.models import User
+from ..extensions import db
+from ..leads.models import Lead, Tag, lead_tags
+from ..pipeline.models import Stage
+from ..sources.models import Campaign, LeadSource
+
+CHUNK = 2000
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+# (key, header, SQL expression); the headers are labels the importer maps back to the field.
+_OWNER = User.__table__.alias("owner")
+COLUMNS: tuple[tuple[str, str, Any], ...] = (
+    ("id", "Lead ID", Lead.id), ("title", "Title", Lead.title),
+    ("source", "Lead source", LeadSource.name), ("campaign", "Campaign", Campaign.name),
+    ("stage", "Stage", Stage.name), ("owner", "Owner", _OWNER.c.email),
+    ("company_name", "Lead company name", Lead.company_name),
+    ("first_name", "First name", Lead.first_name), ("middle_name", "Middle name",
+                                                     Lead.middle_name),
+    ("last_name", "Last name", Lead.last_name), ("email", "Email", Lead.email),
+    ("phone", "Phone", Lead.phone), ("mobile", "Mobile", Lead.mobile),
+    ("position", "Position", Lead.position), ("website", "Website", Lead.website),
+    ("address", "Address", Lead.address), ("street", "Street", Lead.street),
+    ("city", "City", Lead.city), ("state", "State", Lead.state),
+    ("postcode", "Postcode", Lead.postcode), ("country", "Country", Lead.country),
+    ("channel", "Content distribution channel", Lead.channel),
+    ("selling_direction", "Selling direction", Lead.selling_direction),
+    ("product", "Service or product", Lead.product), ("budget", "Budget", Lead.budget),
+    ("currency", "Currency", Lead.currency), ("start_date", "Start date", Lead.start_date),
+    ("deadline", "Deadline", Lead.deadline), ("tags", "Tags", None),
+    ("description", "Description", Lead.description),
+    ("created_at", "Created at", Lead.created_at),
+)
+COLUMN_KEYS = tuple(key for key, _, _ in COLUMNS)
+COLUMN_LABELS = {key: label for key, label, _ in COLUMNS}
+DEFAULT_COLUMNS = ("title", "source", "stage", "owner", "company_name", "first_name", "last_name",
+                   "email", "phone", "city", "country", "budget", "currency", "tags",
+                   "created_at")
+
+
+def escape_formula(text: str) -> str:
+    """A cell a spreadsheet would run as a formula gets a leading quote (OWASP CSV injection)."""
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return value
+
+
+def _row_query(lead_query: Select, keys: list[str]) -> Select:
+    """The chosen columns for the leads of `lead_query` (a select of Lead), in id order."""
+    ids = lead_query.with_only_columns(Lead.id).order_by(None).scalar_subquery()
+    wanted = [expr for key, _, expr in COLUMNS if key in keys and expr is not None]
+    query = select(Lead.id, *wanted).where(Lead.id.in_(ids)).order_by(Lead.id)
+    if "source" in keys:
+        query = query.outerjoin(LeadSource, LeadSource.id == Lead.source_id)
+    if "campaign" in keys:
+        query = query.outerjoin(Campaign, Campaign.id == Lead.campaign_id)
+    if "stage" in keys:
+        query = query.outerjoin(Stage, Stage.id == Lead.stage_id)
+    if "owner" in keys:
+        query = query.outerjoin(_OWNER, _OWNER.c.id == Lead.owner_id)
+    return query
+
+
+def rows(lead_query: Select, keys: list[str]) -> Iterator[list[Any]]:
+    """One list of cell values per lead, fetched in chunks (memory stays flat)."""
+    query = _row_query(lead_query, keys)
+    sql_keys = [key for key, _, expr in COLUMNS if key in keys and expr is not None]
+    where = {key: index + 1 for index, key in enumerate(sql_keys)}
+    result = db.session.execute(query.execution_options(yield_per=CHUNK))
+    for partition in result.partitions():
+        tags = _tags([row[0] for row in partition]) if "tags" in keys else {}
+        for row in partition:
+            yield [", ".join(tags.get(row[0], ())) if key == "tags" else cell(row[where[key]])
+                   for key in keys]
+
+
+def _tags(lead_ids: list[int]) -> dict[int, list[str]]:
+    found: dict[int, list[str]] = {}
+    query = (select(lead_tags.c.lead_id, Tag.name).join(Tag, Tag.id == lead_tags.c.tag_id)
+             .where(lead_tags.c.lead_id.in_(lead_ids)).order_by(Tag.name))
+    for lead_id, name in db.session.execute(query):
+        found.setdefault(lead_id, []).append(name)
+    return found
+
+
+def stream_csv(lead_query: Select, keys: list[str]) -> Iterator[bytes]:
+    """UTF-8 with a BOM (so Excel reads accents right), formula cells escaped, 64 KB chunks."""
+    header = io.StringIO()
+    csv.writer(header).writerow([COLUMN_LABELS[key] for key in keys])
+    yield ("\ufeff" + header.getvalue()).encode()
+    yield from _chunks(_csv_lines(lead_query, keys))
+
+
+def _csv_lines(lead_query: Select, keys: list[str]) -> Iterator[bytes]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for values in rows(lead_query, keys):
+        writer.writerow([escape_formula(v) if isinstance(v, str) else v for v in values])
+        yield buffer.getvalue().encode()
+        buffer.seek(0)
+        buffer.truncate()
+
+
+def _chunks(lines: Iterable[bytes]) -> Iterator[bytes]:
+    pending: list[bytes] = []
+    size = 0
+    for line in lines:
+        pending.append(line)
+        size += len(line)
+        if size >= 64 * 1024:
+            yield b"".join(pending)
+            pending, size = [], 0
+    if pending:
+        yield b"".join(pending)
+
+
+def ordered_keys(chosen: Iterable[str]) -> list[str]:
+    """The chosen column keys that exist, in the export's column order."""
+    wanted = set(chosen)
+    return [key for key in COLUMN_KEYS if key in wanted]
+
+
+def write_xlsx(lead_query: Select, keys: list[str]) -> tempfile.SpooledTemporaryFile:
+    """An .xlsx in openpyxl's write-only mode (rows go to disk as they come); cells typed as
+    strings are stored as text, so nothing in them runs as a formula."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Leads")
+    sheet.append([COLUMN_LABELS[key] for key in keys])
+    for values in rows(lead_query, keys):
+        cells = []
+        for value in values:
+            item = WriteOnlyCell(sheet, value=value)
+            if isinstance(value, str):
+                item.data_type = "s"
+            cells.append(item)
+        sheet.append(cells)
+    # Returned open: the route streams it and closes it when the response ends.
+    target = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
+    workbook.save(target)
+    target.seek(0)
+    return target
+
+
+# ---- which leads: the lead list's filter, or a selection -------------------------------------
+
+SELECTION_KEYS = ("lead_ids", "ids")
+FILTER_LABELS = {"q": "Search", "source": "Source", "campaign": "Campaign", "stage": "Stage",
+                 "status": "Status", "owner": "Owner", "team": "Team", "tag": "Tag",
+                 "city": "City", "email": "Email", "created_from": "Created from",
+                 "created_to": "Created to", "budget_min": "Budget from",
+                 "budget_max": "Budget to", "converted": "Including converted"}
+
+
+def chosen_columns(args: Any) -> list[str]:
+    """The columns ticked on the export form; the defaults before the form was sent."""
+    if "columns" not in args and not args.get("columns_chosen"):
+        return list(DEFAULT_COLUMNS)
+    return ordered_keys(args.getlist("columns"))
+
+
+def _selection(args: Any) -> list[int]:
+    ids = [value for key in SELECTION_KEYS for value in args.getlist(key)]
+    return [int(value) for value in ids if str(value).isdigit()][:100_000]
+
+
+def lead_query(args: Any, user: User) -> tuple[Select, str]:
+    """(select of the leads to export, a word for the file name: all / filtered / selection)."""
+    from ..leads import listing
+    from ..leads.scope import scoped
+
+    ids = _selection(args)
+    if ids:
+        return scoped(select(Lead).where(Lead.id.in_(ids)), user), "selection"
+    filters = listing.parse_filters(args)
+    what = "filtered" if filters.search_term or filters.active_filter_count else "all"
+    return listing.matching(filters, user), what
+
+
+@dataclass
+class ExportSummary:
+    count: int
+    what: str
+    described: list[tuple[str, str]]  # (label, value) of each filter applied
+    params: list[tuple[str, str]]  # query parameters to carry to the file URL
+    list_params: dict[str, str]
+
+
+def summary(args: Any, user: User) -> ExportSummary:
+    """How many leads an export would hold, and which filter or selection picks them."""
+    from sqlalchemy import func
+
+    from ..leads import listing
+
+    query, what = lead_query(args, user)
+    count = db.session.scalar(select(func.count()).select_from(
+        query.with_only_columns(Lead.id).order_by(None).subquery())) or 0
+    ids = _selection(args)
+    if ids:
+        params = [("lead_ids", str(lead_id)) for lead_id in ids]
+        return ExportSummary(count, what, [("Selected leads", str(len(ids)))], params, {})
+    filters = listing.parse_filters(args)
+    kept = {key: value for key, value in filters.query().items()
+            if key in listing.FILTER_KEYS}
+    described = [(FILTER_LABELS.get(key, key), _describe(key, value))
+                 for key, value in kept.items()]
+    return ExportSummary(count, what, described, list(kept.items()), kept)
+
+
+def _describe(key: str, value: str) -> str:
+    from ..auth.models import Team
+
+    models = {"source": (LeadSource, "name"), "campaign": (Campaign, "name"),
+              "stage": (Stage, "name"), "team": (Team, "name"), "tag": (Tag, "name")}
+    if key in models and value.isdigit():
+        model, attribute = models[key]
+        row = db.session.get(model, int(value))
+        return getattr(row, attribute) if row else value
+    if key == "owner" and value.isdigit():
+        owner = db.session.get(User, int(value))
+        return owner.display_name if owner else value
+    return "yes" if key == "converted" else value

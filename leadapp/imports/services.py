@@ -1,0 +1,394 @@
+"""Import rules: storing an upload, the mapping step, the dry run, the run itself and undo."""
+
+from __future__ import annotations
+
+import secrets
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import IO, Any
+
+from flask import current_app
+from sqlalchemy import delete, func, insert, select, update
+
+from ..auth.models import User
+from ..auth.permissions import is_admin
+from ..db_types import utcnow
+from ..errors import RuleViolation
+from ..extensions import db
+from ..leads.models import Activity, ActivityKind, Lead, Tag, lead_tags
+from ..sources.models import LeadSource
+from . import mapping as mapping_rules
+from .classify import Classifier, Outcome, as_text, batches, change_label, data_rows
+from .models import DuplicateMode, ImportJob, ImportRowError, ImportStatus, ImportUpdate
+from .reading import inspect_file, read_header, to_csv_line
+from .writer import BatchWriter
+
+PREVIEW_ROWS = 10
+UNKNOWN_LIMIT = 200
+EDITABLE = (ImportStatus.uploaded, ImportStatus.mapped, ImportStatus.previewed)
+IN_PROGRESS = (ImportStatus.queued, ImportStatus.running)
+FINISHED = (ImportStatus.done, ImportStatus.failed, ImportStatus.undone)
+
+
+def upload_folder() -> Path:
+    folder = Path(current_app.config["UPLOAD_DIR"]) / "imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def max_bytes() -> int:
+    return int(current_app.config.get("IMPORT_MAX_BYTES") or 50 * 1024 * 1024)
+
+
+def size_label(size: int) -> str:
+    return f"{size / (1024 * 1024):.0f} MB"
+
+
+# ---- upload ----------------------------------------------------------------------------------
+
+def create_job(user: User, stream: IO[bytes] | None, filename: str) -> ImportJob:
+    """Store the upload under a random name, check what it is, and open a job for it."""
+    if stream is None or not filename:
+        raise RuleViolation("Choose a .csv or .xlsx file to upload.", field="file")
+    suffix = ".xlsx" if filename.lower().endswith((".xlsx", ".xlsm")) else ".csv"
+    stored = f"{secrets.token_hex(16)}{suffix}"
+    path = upload_folder() / stored
+    try:
+        _save(stream, path, max_bytes())
+        info = inspect_file(path, filename, max_bytes() * 20)
+        headers, _ = read_header(path, info.file_format, encoding=info.encoding or "utf-8",
+                                 delimiter=info.delimiter or ",",
+                                 sheet=info.sheets[0] if info.sheets else "")
+    except RuleViolation:
+        path.unlink(missing_ok=True)
+        raise
+    if not any(headers):
+        path.unlink(missing_ok=True)
+        raise RuleViolation("The file has no header row: the first row must name the columns.",
+                            field="file")
+    job = ImportJob(created_by_id=user.id, filename=filename[:255], stored_name=stored,
+                    file_format=info.file_format, encoding=info.encoding,
+                    delimiter=info.delimiter, sheet=info.sheets[0] if info.sheets else "",
+                    options={"sheets": list(info.sheets)}, mapping={}, match_keys=["email"],
+                    duplicate_mode=DuplicateMode.skip, status=ImportStatus.uploaded)
+    db.session.add(job)
+    db.session.commit()
+    return job
+
+
+def _save(stream: IO[bytes], path: Path, limit: int) -> None:
+    written = 0
+    with path.open("wb") as target:
+        while chunk := stream.read(1024 * 1024):
+            written += len(chunk)
+            if written > limit:
+                break
+            target.write(chunk)
+    if written > limit:
+        path.unlink(missing_ok=True)
+        raise RuleViolation(f"The file is larger than {size_label(limit)}. Split it into smaller "
+                            "files, or remove columns you do not need.", field="file")
+
+
+def job_for(user: User, job_id: int) -> ImportJob | None:
+    """The job if this user may see it: its creator, or an admin."""
+    job = db.session.get(ImportJob, job_id)
+    if job is None or not (job.created_by_id == user.id or is_admin(user)):
+        return None
+    return job
+
+
+def recent_jobs(user: User, limit: int = 10) -> list[ImportJob]:
+    query = select(ImportJob).order_by(ImportJob.id.desc()).limit(limit)
+    if not is_admin(user):
+        query = query.where(ImportJob.created_by_id == user.id)
+    return list(db.session.scalars(query))
+
+
+# ---- mapping ---------------------------------------------------------------------------------
+
+@dataclass
+class MappingView:
+    headers: list[str]
+    samples: list[list[str]]
+    mapping: dict[str, str]
+    sheets: list[str]
+    sheet: str
+
+
+def path_of(job: ImportJob) -> Path:
+    return upload_folder() / job.stored_name
+
+
+def mapping_view(job: ImportJob, sheet: str | None = None) -> MappingView:
+    """Headers, sample rows and the suggested (or saved) mapping for the chosen sheet."""
+    sheets = list((job.options or {}).get("sheets", []))
+    chosen = sheet if sheet in sheets else job.sheet
+    headers, samples = read_header(path_of(job), job.file_format, encoding=job.encoding or "utf-8",
+                                   delimiter=job.delimiter or ",", sheet=chosen)
+    saved = job.mapping if job.mapping and chosen == job.sheet else None
+    return MappingView(headers, samples, saved or mapping_rules.guess_mapping(headers), sheets,
+                       chosen)
+
+
+def save_mapping(job: ImportJob, *, sheet: str, mapping: dict[str, str], match_keys: list[str],
+                 mode: str, default_source_id: int | None, user: User) -> dict[str, str]:
+    """Check and store the mapping, remember it per header, then dry-run the whole file.
+    Returns problems as {field: message}; nothing is stored when there are any."""
+    if job.status not in EDITABLE:
+        raise RuleViolation("This import has already run; start a new one to change the mapping.")
+    default_source = db.session.get(LeadSource, default_source_id) if default_source_id else None
+    problems = mapping_rules.check_mapping(mapping, default_source is not None, match_keys)
+    if mode not in DuplicateMode.__members__:
+        problems["duplicate_mode"] = "Choose what a duplicate does."
+    if problems:
+        return problems
+    view = mapping_view(job, sheet)
+    job.sheet, job.mapping, job.match_keys = view.sheet, mapping, match_keys
+    job.duplicate_mode = DuplicateMode(mode)
+    job.options = {**(job.options or {}), "headers": view.headers,
+                   "default_source_id": default_source.id if default_source else None}
+    mapping_rules.remember(view.headers, mapping)
+    job.preview = dry_run(job, user)
+    job.total_rows = job.preview["total"]
+    job.status = ImportStatus.previewed
+    db.session.commit()
+    return {}
+
+
+# ---- dry run ---------------------------------------------------------------------------------
+
+def dry_run(job: ImportJob, user: User | None) -> dict[str, Any]:
+    """Classify every row of the file without writing anything; a summary for the preview."""
+    classifier = Classifier(job, user, (job.options or {}).get("headers", []), _region())
+    counts: Counter[str] = Counter()
+    samples: dict[str, list[dict[str, Any]]] = {"create": [], "update": [], "skip": [],
+                                                "error": []}
+    unknown_sources: Counter[str] = Counter()
+    unknown_tags: Counter[str] = Counter()
+    known_tags = {name.lower() for name in db.session.scalars(select(Tag.name))}
+    for batch in batches(data_rows(job, upload_folder())):
+        for outcome in classifier.classify(batch):
+            counts[outcome.kind] += 1
+            if len(samples[outcome.kind]) < PREVIEW_ROWS:
+                samples[outcome.kind].append(_sample(outcome, classifier))
+            if outcome.kind in ("create", "update"):
+                _count_unknown(outcome, classifier, known_tags, unknown_sources, unknown_tags)
+    return {"total": sum(counts.values()), "counts": dict(counts), "samples": samples,
+            "unknown_sources": unknown_sources.most_common(UNKNOWN_LIMIT),
+            "unknown_tags": unknown_tags.most_common(UNKNOWN_LIMIT)}
+
+
+def _region() -> str:
+    return current_app.config.get("DEFAULT_PHONE_REGION", "US")
+
+
+def _count_unknown(outcome: Outcome, classifier: Classifier, known_tags: set[str],
+                   sources: Counter[str], tags: Counter[str]) -> None:
+    name = outcome.result.source_name
+    if name and name.lower() not in classifier.source_names:
+        sources[name] += 1
+    for tag in outcome.result.tag_names:
+        if tag.lower() not in known_tags:
+            tags[tag] += 1
+
+
+def _sample(outcome: Outcome, classifier: Classifier) -> dict[str, Any]:
+    values = outcome.result.values
+    sample: dict[str, Any] = {
+        "row": outcome.row, "title": values.get("title", ""),
+        "contact": " ".join(filter(None, (values.get("first_name"), values.get("last_name")))),
+        "email": values.get("email", ""), "phone": values.get("phone", ""),
+        "source": outcome.result.source_name, "reason": outcome.reason,
+        "errors": [list(error) for error in outcome.result.errors],
+    }
+    if outcome.lead:
+        sample["lead_id"] = outcome.lead["id"]
+    names = dict(classifier.source_names.values())
+    changes = []
+    for column, (old, new) in outcome.changes.items():
+        old_text = names.get(old, "") if column == "source_id" else as_text(old)
+        changes.append([change_label(column), old_text, as_text(new)])
+    if outcome.added_tags:
+        changes.append(["Tags", "", "+ " + ", ".join(outcome.added_tags)])
+    sample["changes"] = changes
+    return sample
+
+
+# ---- run -------------------------------------------------------------------------------------
+
+def value_choices() -> dict[str, list[tuple[int, str]]]:
+    """Existing sources and tags the unknown values can be mapped to."""
+    sources = db.session.execute(select(LeadSource.id, LeadSource.name)
+                                 .order_by(func.lower(LeadSource.name))).tuples().all()
+    tags = db.session.execute(select(Tag.id, Tag.name).order_by(func.lower(Tag.name))
+                              .limit(500)).tuples().all()
+    return {"sources": list(sources), "tags": list(tags)}
+
+
+def start(job: ImportJob, source_map: dict[str, str], tag_map: dict[str, str]) -> ImportJob:
+    """Confirm a previewed import: keep how unknown values map, queue it; the worker runs it."""
+    if job.status != ImportStatus.previewed:
+        raise RuleViolation("This import is not waiting for confirmation.")
+    valid = {"sources": {str(i) for i, _ in value_choices()["sources"]},
+             "tags": {str(i) for i, _ in value_choices()["tags"]}}
+    for kind, chosen in (("sources", source_map), ("tags", tag_map)):
+        for value in chosen.values():
+            if value != "new" and value not in valid[kind]:
+                raise RuleViolation("Choose an existing value or “create new” for each one.")
+    job.options = {**(job.options or {}), "sources": source_map, "tags": tag_map}
+    job.status = ImportStatus.queued
+    db.session.commit()
+    return job
+
+
+def run_import(job_id: int) -> None:
+    """Process a queued job in batches, committing each batch with the job's progress."""
+    job = db.session.get(ImportJob, job_id)
+    if job is None or job.status != ImportStatus.queued:
+        return
+    job.status, job.started_at = ImportStatus.running, utcnow()
+    job.processed_rows = job.created_count = job.updated_count = 0
+    job.skipped_count = job.failed_count = 0
+    db.session.commit()
+    try:
+        _process(job)
+    except Exception as exc:
+        db.session.rollback()
+        current_app.logger.exception("Import %s failed", job_id)
+        job = db.session.get(ImportJob, job_id)
+        job.status, job.finished_at = ImportStatus.failed, utcnow()
+        job.error = f"The import stopped after {job.processed_rows} rows: {exc.__class__.__name__}."
+        db.session.commit()
+
+
+def _process(job: ImportJob) -> None:
+    actor = db.session.get(User, job.created_by_id) if job.created_by_id else None
+    classifier = Classifier(job, actor, (job.options or {}).get("headers", []), _region())
+    writer = BatchWriter(job, actor)
+    for batch in batches(data_rows(job, upload_folder())):
+        writer.write(classifier.classify(batch))
+        db.session.commit()
+    job.total_rows = job.processed_rows
+    job.status, job.finished_at = ImportStatus.done, utcnow()
+    db.session.commit()
+
+
+# ---- result ----------------------------------------------------------------------------------
+
+def error_csv(job: ImportJob) -> Iterator[str]:
+    """The failed rows as they were uploaded, plus an `error` column: fix and re-upload."""
+    headers = list((job.options or {}).get("headers", []))
+    yield "\ufeff" + to_csv_line([*headers, "error"])
+    last = 0
+    while True:
+        rows = db.session.execute(
+            select(ImportRowError.id, ImportRowError.cells, ImportRowError.message)
+            .where(ImportRowError.job_id == job.id, ImportRowError.id > last)
+            .order_by(ImportRowError.id).limit(1000)).all()
+        if not rows:
+            return
+        for row_id, cells, message in rows:
+            values = list((cells or {}).get("values", []))
+            values += [""] * (len(headers) - len(values))
+            yield to_csv_line([*values, message])
+            last = row_id
+
+
+@dataclass
+class UndoSummary:
+    trashed: int
+    restored: int
+    kept: int  # updated leads whose imported values were changed again since
+
+
+def undo_counts(job: ImportJob) -> tuple[int, int]:
+    """(created leads still live, updated leads) that an undo would touch."""
+    created = db.session.scalar(select(func.count()).select_from(Lead).where(
+        Lead.ref == f"import:{job.id}", Lead.deleted_at.is_(None))) or 0
+    updated = db.session.scalar(select(func.count()).select_from(ImportUpdate)
+                                .where(ImportUpdate.job_id == job.id)) or 0
+    return created, updated
+
+
+def undo(job: ImportJob, actor: User) -> UndoSummary:
+    """Trash the leads the import created and put back the values it overwrote."""
+    if job.status != ImportStatus.done:
+        raise RuleViolation("Only a finished import can be undone.")
+    now = utcnow()
+    created_ids = list(db.session.scalars(select(Lead.id).where(
+        Lead.ref == f"import:{job.id}", Lead.deleted_at.is_(None))))
+    for start_at in range(0, len(created_ids), 5000):
+        chunk = created_ids[start_at:start_at + 5000]
+        db.session.execute(update(Lead.__table__).where(Lead.__table__.c.id.in_(chunk))
+                           .values(deleted_at=now, version=Lead.__table__.c.version + 1))
+        db.session.execute(insert(Activity.__table__), [
+            {"lead_id": lead_id, "actor_id": actor.id, "kind": ActivityKind.deleted,
+             "created_at": now, "field": "", "old_value": "", "new_value": "",
+             "data": {"undo_import": job.id}} for lead_id in chunk])
+    restored, kept = _restore_updates(job, actor, now)
+    job.status = ImportStatus.undone
+    db.session.commit()
+    return UndoSummary(len(created_ids), restored, kept)
+
+
+def _restore_updates(job: ImportJob, actor: User, now: Any) -> tuple[int, int]:
+    restored = kept = 0
+    rows = db.session.execute(select(ImportUpdate.lead_id, ImportUpdate.before)
+                              .where(ImportUpdate.job_id == job.id)).all()
+    for lead_id, before in rows:
+        lead = db.session.get(Lead, lead_id)
+        if lead is None:
+            continue
+        changed = _restore_lead(lead, before or {}, job, actor, now)
+        restored += 1 if changed else 0
+        kept += 0 if changed else 1
+    return restored, kept
+
+
+def _restore_lead(lead: Lead, before: dict[str, Any], job: ImportJob, actor: User,
+                  now: Any) -> bool:
+    """Put back each field the import changed, unless someone changed it again since."""
+    values: dict[str, Any] = {}
+    for column, (old, new) in before.get("fields", {}).items():
+        current = getattr(lead, column)
+        if _text(current) == _text(_typed(column, new)):
+            values[column] = _typed(column, old)
+    if values:
+        db.session.execute(update(Lead.__table__).where(Lead.__table__.c.id == lead.id)
+                           .values(**values, version=Lead.__table__.c.version + 1,
+                                   updated_at=now))
+        db.session.execute(insert(Activity.__table__), [
+            {"lead_id": lead.id, "actor_id": actor.id, "kind": ActivityKind.field_changed,
+             "field": column, "old_value": _text(getattr(lead, column)),
+             "new_value": _text(value), "created_at": now, "data": {"undo_import": job.id}}
+            for column, value in values.items()])
+    tags = before.get("tags_added") or []
+    if tags:
+        db.session.execute(delete(lead_tags).where(lead_tags.c.lead_id == lead.id,
+                                                   lead_tags.c.tag_id.in_(tags)))
+    db.session.expire(lead)
+    return bool(values or tags)
+
+
+def _typed(column: str, value: Any) -> Any:
+    if value is None or value == "":
+        return None if column in ("budget", "start_date", "deadline") else value
+    if column == "budget":
+        return Decimal(str(value))
+    if column in ("start_date", "deadline"):
+        return date.fromisoformat(str(value))
+    if column == "source_id":
+        return int(value)
+    return value
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, Decimal):
+        return str(value.quantize(Decimal("0.01")))
+    return "" if value is None else str(value)
+

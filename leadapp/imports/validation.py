@@ -1,0 +1,172 @@
+"""Per-row checks with the lead form's rules: title and source required, email and phone checked
+(phones normalised to E.164), budget a Decimal of 0 or more, dates, currency, lengths."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+from ..leads.forms import CURRENCIES
+from ..leads.models import Lead
+from .mapping import FIELD_LABELS
+
+TEXT_FIELDS = ("title", "description", "company_name", "first_name", "middle_name", "last_name",
+               "position", "website", "address", "street", "city", "state", "postcode", "country",
+               "channel", "selling_direction", "product")
+MAX_LENGTH = {name: Lead.__table__.c[name].type.length for name in TEXT_FIELDS
+              if getattr(Lead.__table__.c[name].type, "length", None)}
+MAX_BUDGET = Decimal("999999999999.99")  # Numeric(14, 2)
+TAG_SPLIT = re.compile(r"[,;|]")
+# Exports prefix cells that a spreadsheet would run as a formula with a quote; undo that here.
+ESCAPED = re.compile(r"^'[=+\-@\t\r]")
+
+
+@dataclass
+class RowResult:
+    values: dict[str, Any] = field(default_factory=dict)
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (column header, why)
+    source_name: str = ""
+    tag_names: list[str] = field(default_factory=list)
+
+
+class RowValidator:
+    """Turns one row's mapped cells into lead values or per-cell errors."""
+
+    def __init__(self, headers: list[str], mapping: dict[str, str], region: str = "US",
+                 default_source_name: str = "") -> None:
+        self.columns = [(int(index), fieldname) for index, fieldname in mapping.items()
+                        if fieldname]
+        self.headers = headers
+        self.region = region
+        self.default_source_name = default_source_name
+
+    def header(self, index: int) -> str:
+        if index < len(self.headers) and self.headers[index]:
+            return self.headers[index]
+        return f"Column {index + 1}"
+
+    def check(self, cells: list[str]) -> RowResult:
+        result = RowResult()
+        for index, name in self.columns:
+            raw = cells[index] if index < len(cells) else ""
+            if raw.startswith("'") and ESCAPED.match(raw):
+                raw = raw[1:]
+            if not raw:
+                continue
+            try:
+                self._take(result, name, raw)
+            except ValueError as exc:
+                result.errors.append((self.header(index), f"“{_short(raw)}”: {exc}"))
+        self._required(result)
+        return result
+
+    def _take(self, result: RowResult, name: str, raw: str) -> None:
+        if name in MAX_LENGTH and len(raw) > MAX_LENGTH[name]:
+            raise ValueError(f"{FIELD_LABELS[name]} is longer than {MAX_LENGTH[name]} characters.")
+        if name == "source":
+            result.source_name = " ".join(raw.split())[:120]
+        elif name == "tags":
+            names = (" ".join(part.split())[:60] for part in TAG_SPLIT.split(raw))
+            result.tag_names = list(dict.fromkeys(name for name in names if name))
+        elif name == "contact_name":
+            first, _, last = raw.rpartition(" ") if " " in raw else (raw, "", "")
+            result.values.setdefault("first_name", first[:100])
+            result.values.setdefault("last_name", last[:100])
+        elif name in PARSERS:
+            result.values[name] = PARSERS[name](raw, self.region)
+        else:
+            result.values[name] = raw
+
+    def _required(self, result: RowResult) -> None:
+        if not result.values.get("title"):
+            result.errors.append((self._header_of("title"),
+                                  "Title is empty; every lead needs one."))
+        if not result.source_name:
+            result.source_name = self.default_source_name
+        if not result.source_name:
+            result.errors.append((self._header_of("source"),
+                                  "Lead source is empty; every lead needs one."))
+
+    def _header_of(self, name: str) -> str:
+        return next((self.header(index) for index, field_name in self.columns
+                     if field_name == name), FIELD_LABELS[name])
+
+
+def _short(raw: str) -> str:
+    return raw if len(raw) <= 40 else raw[:37] + "…"
+
+
+def parse_email(raw: str, _region: str) -> str:
+    try:
+        return validate_email(raw, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise ValueError("Enter an email address like name@example.com.") from exc
+
+
+def parse_phone(raw: str, region: str) -> str:
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException as exc:
+        raise ValueError("Enter a phone number, e.g. +1 202 555 0143.") from exc
+    if not phonenumbers.is_possible_number(number):
+        raise ValueError("This does not look like a complete phone number.")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def parse_budget(raw: str, _region: str) -> Decimal:
+    text = re.sub(r"[\s\u00a0'$€£¥]|[A-Za-z]{3}$|^[A-Za-z]{3}", "", raw)
+    if "," in text and "." in text:  # the later mark is the decimal one: 1.234,50 / 1,234.50
+        text = (text.replace(".", "").replace(",", ".") if text.rfind(",") > text.rfind(".")
+                else text.replace(",", ""))
+    elif "," in text:
+        text = text.replace(",", ".") if re.fullmatch(r"\d+,\d{1,2}", text) else (
+            text.replace(",", ""))
+    try:
+        amount = Decimal(text)
+    except InvalidOperation as exc:
+        raise ValueError("Enter an amount such as 5000 or 1250.50.") from exc
+    if not amount.is_finite() or amount < 0:
+        raise ValueError("Enter an amount of 0 or more.")
+    if amount > MAX_BUDGET:
+        raise ValueError("This amount is too large.")
+    return amount.quantize(Decimal("0.01"))
+
+
+def parse_currency(raw: str, _region: str) -> str:
+    code = raw.strip().upper()
+    if code not in CURRENCIES:
+        raise ValueError(f"Use one of {', '.join(CURRENCIES)}.")
+    return code
+
+
+DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%Y/%m/%d", "%d %b %Y", "%d %B %Y", "%b %d, %Y")
+
+
+def parse_date(raw: str, _region: str) -> date:
+    text = raw.strip()[:19]
+    if len(text) > 10 and text[10] in " T":  # a datetime cell: keep the day
+        text = text[:10]
+    for pattern in DATE_FORMATS:
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    raise ValueError("Enter a date like 2026-01-31 (or 31.01.2026).")
+
+
+def parse_website(raw: str, _region: str) -> str:
+    text = raw.strip()
+    if " " in text or "." not in text:
+        raise ValueError("Enter a web address, e.g. https://example.com.")
+    return text if "://" in text else f"https://{text}"
+
+
+PARSERS = {"email": parse_email, "phone": parse_phone, "mobile": parse_phone,
+           "budget": parse_budget, "currency": parse_currency, "start_date": parse_date,
+           "deadline": parse_date, "website": parse_website}

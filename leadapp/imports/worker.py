@@ -1,0 +1,87 @@
+"""Running import jobs off the web request, behind a small queue interface.
+
+The job keeps all of its state in the database (status, counts, processed rows), so a queue only
+has to deliver a job id to something that calls `services.run_import(job_id)` inside an app
+context. The default is one in-process daemon thread per app. To move to an external queue (RQ,
+Celery, a cron'd `flask` command), write a class with the same `enqueue(job_id)` method that posts
+the id to that queue, have the queue's worker process create the app and call `run_import`, and
+return it from `job_queue()` (for example when a config key such as IMPORT_QUEUE="rq" is set).
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from typing import Protocol
+
+from flask import Flask, current_app
+
+from ..extensions import db
+
+
+class JobQueue(Protocol):
+    def enqueue(self, job_id: int) -> None: ...
+
+
+def _run(app: Flask, job_id: int) -> None:
+    from .services import run_import
+
+    with app.app_context():
+        try:
+            run_import(job_id)
+        finally:
+            db.session.remove()
+
+
+class InlineQueue:
+    """Runs the job at once, in the caller's thread (tests: IMPORT_RUN_INLINE=True)."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+
+    def enqueue(self, job_id: int) -> None:
+        _run(self.app, job_id)
+
+
+class ThreadQueue:
+    """One background thread that takes job ids from an in-memory queue, one job at a time."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.jobs: queue.Queue[int] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def enqueue(self, job_id: int) -> None:
+        self.jobs.put(job_id)
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._loop, name="import-worker",
+                                                daemon=True)
+                self._thread.start()
+
+    def _loop(self) -> None:
+        while True:
+            job_id = self.jobs.get()
+            try:
+                _run(self.app, job_id)
+            except Exception:  # a crash is recorded on the job; keep serving the next one
+                self.app.logger.exception("Import worker failed on job %s", job_id)
+            finally:
+                self.jobs.task_done()
+
+    def wait(self, timeout: float = 30.0) -> bool:
+        """Block until every queued job has finished (tests and benchmarks); False on timeout."""
+        done = threading.Event()
+        threading.Thread(target=lambda: (self.jobs.join(), done.set()), daemon=True).start()
+        return done.wait(timeout)
+
+
+def job_queue() -> JobQueue:
+    """The app's queue, created on first use."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    existing = app.extensions.get("import_queue")
+    if existing is None:
+        existing = InlineQueue(app) if app.config.get("IMPORT_RUN_INLINE") else ThreadQueue(app)
+        app.extensions["import_queue"] = existing
+    return existing

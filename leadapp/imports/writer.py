@@ -1,0 +1,191 @@
+"""Set-based writes of one classified batch: what `leads.intake.place_new_lead` does for one lead
+(default pipeline, first stage, top of the column, a stage-history row, an activity row), done for
+thousands of rows with Core executemany inserts; plus updates with before-images and error rows."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import bindparam, func, insert, select, update
+
+from ..auth.models import User
+from ..db_types import utcnow
+from ..extensions import db
+from ..leads.intake import default_pipeline
+from ..leads.models import Activity, ActivityKind, Lead, Tag, lead_tags
+from ..pipeline.models import StageHistory
+from ..pipeline.services import STEP
+from ..sources.models import LeadSource
+from .classify import VALUE_FIELDS, Outcome
+from .models import ImportJob, ImportRowError, ImportUpdate
+
+LEADS = Lead.__table__
+
+
+def jsonable(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    return value
+
+
+class Names:
+    """Source and tag names -> ids, creating the new ones the user chose to create."""
+
+    def __init__(self, options: dict[str, Any]) -> None:
+        self.source_map = options.get("sources", {})
+        self.tag_map = options.get("tags", {})
+        self.sources = {name.lower(): source_id for source_id, name in
+                        db.session.execute(select(LeadSource.id, LeadSource.name))}
+        self.tags = {name.lower(): tag_id for tag_id, name in
+                     db.session.execute(select(Tag.id, Tag.name))}
+
+    def source_id(self, name: str) -> int:
+        key = name.lower()
+        if key not in self.sources:
+            chosen = self.source_map.get(name, "new")
+            if chosen != "new" and str(chosen).isdigit():
+                self.sources[key] = int(chosen)
+            else:
+                source = LeadSource(name=name)
+                db.session.add(source)
+                db.session.flush()
+                self.sources[key] = source.id
+        return self.sources[key]
+
+    def tag_id(self, name: str) -> int:
+        key = name.lower()
+        if key not in self.tags:
+            chosen = self.tag_map.get(name, "new")
+            if chosen != "new" and str(chosen).isdigit():
+                self.tags[key] = int(chosen)
+            else:
+                tag = Tag(name=name)
+                db.session.add(tag)
+                db.session.flush()
+                self.tags[key] = tag.id
+        return self.tags[key]
+
+
+class BatchWriter:
+    """Writes the outcomes of one import run, batch by batch; the caller commits each batch."""
+
+    def __init__(self, job: ImportJob, actor: User | None) -> None:
+        self.job = job
+        self.actor_id = actor.id if actor else None
+        self.names = Names(job.options or {})
+        pipeline = default_pipeline()
+        self.pipeline_id = pipeline.id
+        self.stage_id = pipeline.stages[0].id
+        self.ref = f"import:{job.id}"
+
+    def write(self, outcomes: list[Outcome]) -> None:
+        groups: dict[str, list[Outcome]] = defaultdict(list)
+        for outcome in outcomes:
+            groups[outcome.kind].append(outcome)
+        self._create(groups["create"])
+        self._update(groups["update"])
+        self._errors(groups["error"])
+        job = self.job
+        job.created_count += len(groups["create"])
+        job.updated_count += len(groups["update"])
+        job.skipped_count += len(groups["skip"])
+        job.failed_count += len(groups["error"])
+        job.processed_rows += len(outcomes)
+
+    def _top(self) -> float:
+        first = db.session.scalar(select(func.min(Lead.board_position))
+                                  .where(Lead.stage_id == self.stage_id))
+        return 0.0 + STEP if first is None else first
+
+    def _create(self, outcomes: list[Outcome]) -> None:
+        if not outcomes:
+            return
+        now = utcnow()
+        top = self._top()
+        rows = []
+        for index, outcome in enumerate(outcomes):
+            values = {name: outcome.result.values.get(name) for name in VALUE_FIELDS}
+            for name in VALUE_FIELDS:  # text columns are NOT NULL with "" defaults
+                if values[name] is None and name not in ("budget", "start_date", "deadline"):
+                    values[name] = "" if name != "currency" else "USD"
+            rows.append({
+                **values, "source_id": self.names.source_id(outcome.result.source_name),
+                "pipeline_id": self.pipeline_id, "stage_id": self.stage_id,
+                # Each new lead goes on top of the one before, as place_new_lead does one by one.
+                "board_position": top - STEP * (index + 1), "stage_entered_at": now,
+                "last_touched_at": now, "created_by_id": self.actor_id, "created_at": now,
+                "updated_at": now, "version": 1, "ref": self.ref, "ref_id": str(outcome.row),
+            })
+        statement = insert(LEADS).returning(LEADS.c.id, sort_by_parameter_order=True)
+        ids = list(db.session.execute(statement, rows).scalars())
+        db.session.execute(insert(StageHistory.__table__), [
+            {"lead_id": lead_id, "stage_id": self.stage_id, "entered_at": now,
+             "moved_by_id": self.actor_id} for lead_id in ids])
+        db.session.execute(insert(Activity.__table__), [
+            {"lead_id": lead_id, "actor_id": self.actor_id, "kind": ActivityKind.imported,
+             "field": "", "old_value": "", "new_value": "", "created_at": now,
+             "data": {"import_job": self.job.id, "row": outcome.row}}
+            for lead_id, outcome in zip(ids, outcomes, strict=True)])
+        self._link_tags([(lead_id, outcome.result.tag_names)
+                         for lead_id, outcome in zip(ids, outcomes, strict=True)])
+
+    def _link_tags(self, pairs: list[tuple[int, list[str]]]) -> dict[int, list[int]]:
+        links: dict[int, list[int]] = {}
+        for lead_id, names in pairs:
+            tag_ids = list(dict.fromkeys(self.names.tag_id(name) for name in names))
+            if tag_ids:
+                links[lead_id] = tag_ids
+        rows = [{"lead_id": lead_id, "tag_id": tag_id}
+                for lead_id, tag_ids in links.items() for tag_id in tag_ids]
+        if rows:
+            db.session.execute(insert(lead_tags), rows)
+        return links
+
+    def _update(self, outcomes: list[Outcome]) -> None:
+        if not outcomes:
+            return
+        now = utcnow()
+        by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+        befores, activities = [], []
+        for outcome in outcomes:
+            lead_id = outcome.lead["id"] if outcome.lead else 0
+            new_values = {column: new for column, (_old, new) in outcome.changes.items()}
+            if "source_id" in new_values:
+                new_values["source_id"] = self.names.source_id(str(new_values["source_id"]))
+            by_columns[tuple(sorted(new_values))].append({"_id": lead_id, **new_values})
+            before = {column: [jsonable(old), jsonable(new_values[column])]
+                      for column, (old, _new) in outcome.changes.items()}
+            activities += [{"lead_id": lead_id, "actor_id": self.actor_id,
+                            "kind": ActivityKind.field_changed, "field": column,
+                            "old_value": "" if old is None else str(old),
+                            "new_value": str(new_values[column]), "created_at": now,
+                            "data": {"import_job": self.job.id, "row": outcome.row}}
+                           for column, (old, _new) in outcome.changes.items()]
+            befores.append((lead_id, outcome, before))
+        for columns, params in by_columns.items():
+            values = {column: bindparam(column) for column in columns}
+            statement = (update(LEADS).where(LEADS.c.id == bindparam("_id"))
+                         .values(**values, version=LEADS.c.version + 1, updated_at=now))
+            db.session.execute(statement, params)
+        links = self._link_tags([(lead_id, outcome.added_tags)
+                                 for lead_id, outcome, _ in befores])
+        db.session.execute(insert(ImportUpdate.__table__), [
+            {"job_id": self.job.id, "lead_id": lead_id,
+             "before": {"fields": before, "tags_added": links.get(lead_id, [])}}
+            for lead_id, _outcome, before in befores])
+        if activities:
+            db.session.execute(insert(Activity.__table__), activities)
+
+    def _errors(self, outcomes: list[Outcome]) -> None:
+        if not outcomes:
+            return
+        db.session.execute(insert(ImportRowError.__table__), [
+            {"job_id": self.job.id, "row_number": outcome.row,
+             "cells": {"values": outcome.cells},
+             "message": "; ".join(f"{header}: {why}" for header, why in outcome.result.errors)}
+            for outcome in outcomes])
