@@ -62,6 +62,9 @@ def _register_blueprints(app: Flask) -> None:
     from .auth.routes import bp as auth_bp
     from .auth.team_routes import bp as teams_bp
     from .auth.user_routes import bp as users_bp
+    from .capture.api import bp as capture_api_bp
+    from .capture.public import bp as capture_public_bp
+    from .capture.routes import bp as capture_bp
     from .dashboard.routes import bp as dashboard_bp
     from .imports.routes import bp as imports_bp
     from .leads import list_routes as _lead_list_routes  # noqa: F401  (the lead list)
@@ -74,7 +77,8 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (auth_bp, dashboard_bp, leads_bp, users_bp, teams_bp, settings_bp,
                       sources_bp, campaigns_bp, api_bp, api_admin_bp, imports_bp,
-                      pipeline_bp):
+                      pipeline_bp,
+                      capture_bp, capture_public_bp, capture_api_bp):
         app.register_blueprint(blueprint)
 
 
