@@ -33,8 +33,8 @@ class Match:
 
 def normalise_company(name: str) -> str:
     """Lower case, no punctuation, no legal suffixes: 'ACME, Inc.' and 'Acme LLC' both -> 'acme'."""
-    words = re.sub(r"[^\w\s]", " ", name.lower()).split()
-    while words and words[-1] in LEGAL_SUFFIXES:
+    words = re.sub(r"[^\w\s]", " ", name.lower().replace(".", "")).split()
+    while len(words) > 1 and words[-1] in LEGAL_SUFFIXES:
         words.pop()
     while len(words) > 1 and words[0] in LEGAL_SUFFIXES:
         words.pop(0)

@@ -319,7 +319,8 @@ def _field_error_response(lead: Lead, field: str, spec: services.FieldSpec, form
         return _field_form_response(lead, field, spec, form, error.status)
     db.session.expire_all()
     lead = services.get_visible_lead(current_user, lead.id)
-    form.version.data = lead.version  # saving again applies the user's value on top
+    # Saving again applies the user's value on top of the current version.
+    form.version.data, form.version.raw_data = lead.version, None
     return _field_form_response(lead, field, spec, form, 409, conflict=error.message,
                                 current=services.field_display(lead, field),
                                 changed=services.last_change(lead))
@@ -331,8 +332,10 @@ def timeline(lead_id: int) -> Response:
     lead = services.get_visible_lead(current_user, lead_id)
     page_no = max(request.args.get("page", 1, type=int), 1)
     events, more = services.timeline(lead, page_no)
-    return render("leads/_partials/timeline_page.html", "leads/_partials/timeline_page.html",
-                  lead=lead, events=events, more=more, page_no=page_no)
+    # Page 1 is the whole section (refreshed on "lead-changed"); later pages are more items.
+    fragment = "leads/_partials/timeline.html" if page_no == 1 else \
+        "leads/_partials/timeline_page.html"
+    return render(fragment, fragment, lead=lead, events=events, more=more, page_no=page_no)
 
 
 def _back_to(lead: Lead, section: str) -> Response:

@@ -150,8 +150,8 @@ def save_lead(lead: Lead | None, data: dict[str, Any], actor: User) -> Lead:
         if creating:
             _apply_pipeline(lead, data)
             place_new_lead(lead, actor)  # stage history, board position, "created" activity
-        _link_contact(lead, contact, copy=creating or bool(data.get("new_contact")))
         lead.company = company
+        _link_contact(lead, contact, copy=creating or lead.primary_contact is not contact)
         changes += _apply_tags(lead, data.get("tags") or "")
         db.session.flush()
         if data.get("new_company"):
@@ -241,6 +241,9 @@ def _apply_pipeline(lead: Lead, data: dict[str, Any]) -> None:
 
 
 def _link_contact(lead: Lead, contact: Contact, copy: bool) -> None:
+    """Make `contact` the primary contact (linking it if needed); one primary at any moment."""
+    if copy:
+        _copy_contact(lead, contact)
     for link in lead.contact_links:
         link.is_primary = False
     db.session.flush()
@@ -249,8 +252,6 @@ def _link_contact(lead: Lead, contact: Contact, copy: bool) -> None:
         link = LeadContact(contact=contact)
         lead.contact_links.append(link)
     link.is_primary = True
-    if copy:
-        _copy_contact(lead, contact)
 
 
 def _apply_tags(lead: Lead, raw: str) -> list[tuple[str, Any, Any]]:
