@@ -32,7 +32,7 @@ def _member_form(team: Team, form: MemberForm | None = None) -> MemberForm:
 def _detail(team: Team, status: int = 200, **ctx: object) -> Response:
     ctx.setdefault("form", TeamForm(formdata=None, obj=team))
     ctx["member_form"] = _member_form(team, ctx.get("member_form"))  # type: ignore[arg-type]
-    return render("teams/detail.html", "teams/_partials/members.html", status, team=team,
+    return render("teams/detail.html", "teams/_partials/members_update.html", status, team=team,
                   deletable=services.can_delete(team), **ctx)
 
 

@@ -136,6 +136,9 @@ def test_add_member_htmx_returns_members_card(app: Flask, hx: FlaskClient, login
     assert response.status_code == 200
     assert html.lstrip().startswith('<section id="team-members"')
     assert f'id="team-{team_id}-member-{user_id}"' in html
+    assert '<section id="team-delete" class="card" aria-labelledby="delete-heading" ' \
+        'hx-swap-oob="true">' in html
+    assert "Only an empty team can be deleted" in html
     assert member_ids(app, team_id) == [user_id]
 
 
