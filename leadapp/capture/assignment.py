@@ -19,9 +19,9 @@ def team_rotation(team_id: int) -> list[int]:
 def next_owner_id(form: CaptureForm) -> int | None:
     """The owner for the next lead of this form; call inside the transaction that saves the lead.
 
-    Round-robin locks the form row first (SELECT ... FOR UPDATE on PostgreSQL; SQLite holds the
-    database write lock once the submission row is written), so two concurrent submissions never
-    read the same "last assigned" member and the turn stays fair.
+    Round-robin first writes the form row, which takes its row lock on PostgreSQL and the write
+    lock on SQLite (where SELECT ... FOR UPDATE does not exist). Only then does it read who had the
+    last turn, so two concurrent submissions never read the same member and the turn stays fair.
     """
     if form.owner_id is not None:
         owner = db.session.get(User, form.owner_id)
@@ -29,15 +29,16 @@ def next_owner_id(form: CaptureForm) -> int | None:
             return owner.id
     if form.team_id is None:
         return None
-    last = db.session.execute(
-        select(CaptureForm.last_assigned_user_id).where(CaptureForm.id == form.id)
-        .with_for_update()
-    ).scalar_one()
+    table = CaptureForm.__table__
+    db.session.execute(table.update().where(table.c.id == form.id)
+                       .values(last_assigned_user_id=table.c.last_assigned_user_id))
+    last = db.session.execute(select(table.c.last_assigned_user_id)
+                              .where(table.c.id == form.id)).scalar_one()
     members = team_rotation(form.team_id)
     if not members:
         return None
     following = [member for member in members if last is None or member > last]
     chosen = following[0] if following else members[0]
-    db.session.execute(CaptureForm.__table__.update().where(CaptureForm.id == form.id)
+    db.session.execute(table.update().where(table.c.id == form.id)
                        .values(last_assigned_user_id=chosen))
     return chosen
