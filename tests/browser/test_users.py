@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from playwright.sync_api import expect
@@ -55,6 +56,11 @@ def test_admin_creates_user_changes_role_and_deactivates(page, live_server, sign
     expect(row.get_by_text("Deactivated")).to_be_visible()
     assert stored(live_server, email) == (Role.manager, False)
     screenshot(page, "users-index")
+    row.get_by_role("link", name="Edit Nico New").click()
+    page.wait_for_url(re.compile(r".*/admin/users/\d+$"))
+    expect(page.get_by_role("button", name="Reactivate Nico New")).to_be_visible()
+    expect(page.locator(".topbar")).to_have_count(1)  # a whole page, not a page inside the row
+    screenshot(page, "users-edit")
 
 
 def test_role_change_without_javascript_uses_full_page_fallback(browser, live_server,
