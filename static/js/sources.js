@@ -77,7 +77,7 @@
       return;
     }
     if (evt.target.closest(".js-close-dialog")) {
-      const slot = evt.target.closest(".dialog-slot");
+      const slot = evt.target.closest(".src-dialog-slot");
       if (slot) slot.innerHTML = "";
       return;
     }
@@ -108,7 +108,7 @@
     if (target.matches && target.matches(".js-inline-form")) {
       const input = target.querySelector("input:not([type=hidden]), textarea, select");
       if (input) { input.focus(); if (input.select) input.select(); }
-    } else if (target.matches && target.matches(".dialog-slot")) {
+    } else if (target.matches && target.matches(".src-dialog-slot")) {
       const select = target.querySelector("select");
       if (select) select.focus();
     }

@@ -58,14 +58,14 @@ def test_create_rename_and_merge_source_without_leaving_list(page, live_server, 
     page.goto(f"{live_server.url}/admin/leads/sources?q=Browser")
     page.on("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Delete Browser Expo 2026").click()
-    panel = page.locator("#source-dialog .merge-panel")
+    panel = page.locator("#source-dialog .src-merge-panel")
     panel.wait_for()
     assert "used by 2 leads" in panel.inner_text()
     assert panel.get_by_label("Merge into").evaluate("el => el === document.activeElement")
     screenshot(page, "sources-merge-offer")
     panel.get_by_label("Merge into").select_option(label="Referral")
     panel.get_by_role("button", name=re.compile("Merge and delete")).click()
-    page.locator("#source-dialog .merge-panel").wait_for(state="detached")
+    page.locator("#source-dialog .src-merge-panel").wait_for(state="detached")
     page.get_by_role("link", name="Browser Expo 2026").wait_for(state="detached")
 
     def moved() -> tuple[bool, int, int]:
@@ -96,7 +96,7 @@ def test_bulk_deactivate_confirms_with_count(page, live_server, sign_in):
     page.get_by_role("button", name="Deactivate", exact=True).click()
     page.get_by_text("Deactivated 2 of 2 selected source(s).").wait_for()
     assert questions == ["Deactivate 2 sources?"]
-    page.locator("tr.is-inactive").first.wait_for()
+    page.locator("tr.src-is-inactive").first.wait_for()
     screenshot(page, "sources-list")
 
 
