@@ -1,11 +1,18 @@
-"""Domain errors raised by services, and the app-wide HTTP error handlers."""
+"""Domain errors raised by services, and the app-wide HTTP error handlers.
+
+One error shape per audience: `/api` URLs get `{"status": false, "message": ...}` JSON, htmx
+requests get an empty body and an `HX-Trigger` toast, everything else gets errors/http.html in
+the app shell. Unhandled exceptions become a 500 through Flask's own InternalServerError path.
+"""
 
 from __future__ import annotations
 
 import json
 
-from flask import Flask, Response, render_template, request
-from werkzeug.exceptions import HTTPException, InternalServerError
+from flask import Flask, Response, current_app, render_template, request
+from flask_wtf.csrf import CSRFError
+from markupsafe import escape
+from werkzeug.exceptions import HTTPException, default_exceptions
 
 from .extensions import db, htmx
 
@@ -33,50 +40,83 @@ class NotAllowed(DomainError):
     status = 403
 
 
+# Friendly (title, text) per status, used unless the view aborted with a message of its own.
+FRIENDLY: dict[int, tuple[str, str]] = {
+    400: ("That request did not work", "Something in the request was not what we expected. "
+          "Go back, reload the page and try again."),
+    401: ("Please sign in", "Sign in to continue."),
+    403: ("You do not have access", "Your role does not allow this page or action. "
+          "Ask an administrator if you need it."),
+    404: ("We could not find that page", "The link may be out of date, or the item was "
+          "deleted or moved. Check the address, or start again from the dashboard."),
+    405: ("That action is not available here", "This address does not accept that kind of "
+          "request. Go back and use the buttons on the page."),
+    409: ("Someone else changed this", "The item changed while you were working on it. "
+          "Reload to see the latest version."),
+    413: ("That file is too large", "Choose a smaller file and try again."),
+    422: ("Please check your input", "Some of the values could not be saved."),
+    429: ("Too many attempts", "Please wait a minute before you try again."),
+    500: ("Something went wrong on our side", "The error was logged. Please try again in a "
+          "moment; if it keeps happening, tell your administrator what you were doing."),
+    503: ("leadapp is busy", "The service is briefly unavailable. Please try again shortly."),
+}
+CSRF_MESSAGE = "This form has expired or came from another page. Reload the page and try again."
+_PASSED_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate")
+
+
+def friendly(error: HTTPException) -> tuple[str, str]:
+    """(title, message) for users: the view's own description, or a plain text per status."""
+    code = error.code or 500
+    title, text = FRIENDLY.get(code, FRIENDLY[500] if code >= 500 else (error.name, ""))
+    if isinstance(error, CSRFError):
+        return title, CSRF_MESSAGE
+    own = error.description and error.description != type(error).description
+    if own and code < 500:
+        return title, str(error.description)
+    return title, text or str(error.description or error.name)
+
+
+def handle_http_error(error: HTTPException) -> Response:
+    """Answer an HTTP error in the shape its audience expects."""
+    code = error.code or 500
+    if code >= 500:
+        db.session.rollback()  # a failed flush must not poison the rendering or the next request
+    title, message = friendly(error)
+    if _is_api_request():
+        body = json.dumps({"status": False, "message": message})
+        response = Response(body, status=code, mimetype="application/json")
+    elif htmx:
+        trigger = {"toast": {"level": "error", "message": message}}
+        response = Response("", status=code, headers={"HX-Trigger": json.dumps(trigger)})
+    else:
+        response = Response(_page(error, code, title, message), status=code,
+                            mimetype="text/html")
+    passed = error.get_response().headers
+    for header in _PASSED_HEADERS:
+        if header in passed:
+            response.headers[header] = passed[header]
+    return response
+
+
+def handle_domain_error(error: DomainError) -> Response:
+    """A DomainError a route did not catch: answered like the HTTP error of its status."""
+    return handle_http_error(default_exceptions[error.status](description=error.message))
+
+
 def _is_api_request() -> bool:
     return request.path == "/api" or request.path.startswith("/api/")
 
 
-def _api_response(error: HTTPException) -> Response:
-    body = {"status": False, "message": error.description or error.name}
-    response = Response(json.dumps(body), status=error.code, mimetype="application/json")
-    for header in ("Allow", "Retry-After", "WWW-Authenticate"):
-        if error.get_response().headers.get(header):
-            response.headers[header] = error.get_response().headers[header]
-    return response
-
-
-def _htmx_response(error: HTTPException) -> Response:
-    trigger = {"toast": {"level": "error", "message": error.description or error.name}}
-    return Response("", status=error.code, headers={"HX-Trigger": json.dumps(trigger)})
-
-
-def handle_http_error(error: HTTPException) -> Response:
-    """One error shape per audience: JSON for the API, a toast for htmx, a page otherwise."""
-    if error.code and error.code >= 500:
-        db.session.rollback()
-    if _is_api_request():
-        return _api_response(error)
-    if htmx:
-        return _htmx_response(error)
-    html = render_template("errors/http.html", error=error)
-    return Response(html, status=error.code, headers=dict(error.get_response().headers.items()
-                                                            if error.code == 405 else {}))
-
-
-def handle_unexpected_error(error: Exception) -> Response:
-    db.session.rollback()
-    wrapped = InternalServerError(
-        "Something went wrong on our side. The error was logged; please try again."
-    )
-    wrapped.original_exception = error
-    from flask import current_app
-
-    current_app.logger.exception("Unhandled error", exc_info=error)
-    return handle_http_error(wrapped)
+def _page(error: HTTPException, code: int, title: str, message: str) -> str:
+    try:
+        return render_template("errors/http.html", error=error, code=code, title=title,
+                               message=message)
+    except Exception:  # the shell itself failed (e.g. the database is down): plain HTML
+        current_app.logger.exception("Error page could not be rendered")
+        return (f"<!doctype html><title>{code} {escape(title)}</title><h1>{escape(title)}</h1>"
+                f"<p>{escape(message)}</p>")
 
 
 def register(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_error)
-    if not app.config.get("TESTING") or not app.config.get("PROPAGATE_EXCEPTIONS", True):
-        app.register_error_handler(Exception, handle_unexpected_error)
+    app.register_error_handler(DomainError, handle_domain_error)
