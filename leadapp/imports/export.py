@@ -167,6 +167,15 @@ def write_xlsx(lead_query: Select, keys: list[str]) -> tempfile.SpooledTemporary
     return target
 
 
+def file_chunks(handle: Any) -> Iterator[bytes]:
+    """Stream a finished file, closing it when done (or when the client goes away)."""
+    try:
+        while chunk := handle.read(64 * 1024):
+            yield chunk
+    finally:
+        handle.close()
+
+
 # ---- which leads: the lead list's filter, or a selection -------------------------------------
 
 SELECTION_KEYS = ("lead_ids", "ids")

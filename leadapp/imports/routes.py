@@ -214,8 +214,6 @@ def export_file() -> Response:
         body = stream_with_context(exporting.stream_csv(query, chosen))
         return Response(body, mimetype="text/csv", headers=headers)
     handle = exporting.write_xlsx(query, chosen)
-    response = current_app.response_class(
-        iter(lambda: handle.read(64 * 1024), b""), headers=headers,
+    return current_app.response_class(
+        exporting.file_chunks(handle), headers=headers,
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response.call_on_close(handle.close)
-    return response

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 from collections.abc import Callable, Iterator
@@ -23,8 +24,9 @@ def app(app: Flask) -> Iterator[Flask]:
 
 
 def csv_bytes(rows: list[list[str]], delimiter: str = ",", encoding: str = "utf-8") -> bytes:
-    text = "\r\n".join(delimiter.join(row) for row in rows) + "\r\n"
-    return text.encode(encoding)
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=delimiter).writerows(rows)
+    return buffer.getvalue().encode(encoding)
 
 
 def upload(client: FlaskClient, data: bytes, filename: str = "leads.csv") -> Any:
