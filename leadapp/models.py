@@ -4,6 +4,7 @@ from .api.models import IdempotencyKey  # noqa: F401
 from .auth.models import ApiToken, Role, Team, User, team_members
 from .capture.models import CaptureForm, FormView, Submission, SubmissionStatus
 from .companies.models import Company, Contact, Opportunity
+from .dashboard import models as _dashboard_indexes  # noqa: F401  (indexes on leads)
 from .imports.models import (
     DuplicateMode,
     ImportHeaderMapping,
