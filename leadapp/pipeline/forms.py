@@ -32,7 +32,7 @@ class PipelineRenameForm(FlaskForm):
 
 class StageForm(FlaskForm):
     name = _name("Stage name", 80)
-    probability = IntegerField("Win probability (%)", default=0, validators=[
+    probability = IntegerField("Win %", default=0, validators=[
         InputRequired("Enter a probability from 0 to 100."),
         NumberRange(0, 100, "Use a probability from 0 to 100."),
     ])
