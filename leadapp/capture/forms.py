@@ -12,6 +12,7 @@ from wtforms import (
     FormField,
     IntegerField,
     RadioField,
+    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
@@ -37,7 +38,7 @@ class FieldRow(Form):
 
     show = BooleanField("Show")
     required = BooleanField("Required")
-    label = StringField("Label", validators=[Optional(), Length(max=500)])
+    text = StringField("Label", validators=[Optional(), Length(max=500)])
     order = IntegerField("Order", validators=[Optional(), NumberRange(min=1, max=99)])
 
 
@@ -51,10 +52,10 @@ class CaptureFormForm(FlaskForm):
                             validators=[InputRequired("Choose the source its leads get.")])
     campaign_id = SelectField("Campaign", coerce=_optional_id, validators=[Optional()])
     assign = RadioField("Who gets the leads", default="none", choices=[
-        ("none", "Nobody yet (unassigned)"), ("owner", "A fixed owner"),
-        ("team", "Round-robin over a team's active members")])
-    owner_id = SelectField("Owner", coerce=_optional_id, validators=[Optional()])
-    team_id = SelectField("Team", coerce=_optional_id, validators=[Optional()])
+        SelectChoice("none", "Nobody yet (unassigned)"), SelectChoice("owner", "A fixed owner"),
+        SelectChoice("team", "Round-robin over a team's active members")])
+    owner_id = SelectField("Owner", coerce=_optional_id)
+    team_id = SelectField("Team", coerce=_optional_id)
     thank_you_text = TextAreaField("Thank-you text", validators=[Length(max=2000)])
     redirect_url = StringField("Redirect URL", validators=[Optional(), Length(max=500)])
     allowed_origins = TextAreaField("Allowed origins", validators=[Length(max=4000)])
@@ -95,12 +96,12 @@ class CaptureFormForm(FlaskForm):
     def field_config(self) -> list[dict[str, Any]]:
         chosen = [(sub.order.data or 99, index, spec, sub)
                   for index, (spec, sub) in enumerate(self.rows()) if sub.show.data]
-        return [{"name": spec.name, "label": (sub.label.data or spec.label).strip(),
+        return [{"name": spec.name, "label": (sub.text.data or spec.label).strip(),
                  "required": bool(sub.required.data)}
                 for _order, _index, spec, sub in sorted(chosen, key=lambda item: item[:2])]
 
     def settings(self) -> FormSettings:
-        consent = self.field_consent.label.data or SPECS["consent"].label
+        consent = self.field_consent.text.data or SPECS["consent"].label
         return FormSettings(
             name=self.name.data or "", fields=self.field_config(), consent_text=consent.strip(),
             source_id=self.source_id.data, campaign_id=self.campaign_id.data,
@@ -123,10 +124,14 @@ def build_form(choices: dict[str, list[tuple[int, str]]], form: CaptureForm | No
     """The settings form, prefilled from a saved form (or defaults) when nothing was posted."""
     data = _initial(form, defaults or {})
     wtform = CaptureFormForm(data=data, **kwargs)
-    wtform.source_id.choices = choices["sources"]
-    wtform.campaign_id.choices = [("", "— none —"), *choices["campaigns"]]
-    wtform.owner_id.choices = [("", "— choose —"), *choices["users"]]
-    wtform.team_id.choices = [("", "— choose —"), *choices["teams"]]
+    def options(rows: list[tuple[int, str]], empty: str | None) -> list[SelectChoice]:
+        blank = [SelectChoice("", empty)] if empty else []
+        return blank + [SelectChoice(value, label) for value, label in rows]
+
+    wtform.source_id.choices = options(choices["sources"], None)
+    wtform.campaign_id.choices = options(choices["campaigns"], "— none —")
+    wtform.owner_id.choices = options(choices["users"], "— choose —")
+    wtform.team_id.choices = options(choices["teams"], "— choose —")
     return wtform
 
 
@@ -141,7 +146,7 @@ def _initial(form: CaptureForm | None, defaults: dict[str, Any]) -> dict[str, An
         label = (get("consent_text") or spec.label) if spec.name == "consent" else spec.label
         data[f"field_{spec.name}"] = {"show": row is not None, "order": order,
                                       "required": bool(row and row.get("required")),
-                                      "label": (row or {}).get("label") or label}
+                                      "text": (row or {}).get("label") or label}
     if source:
         for key in ("name", "source_id", "campaign_id", "owner_id", "team_id", "thank_you_text",
                     "redirect_url", "allowed_origins", "spam_threshold", "min_fill_seconds",

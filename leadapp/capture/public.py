@@ -19,7 +19,7 @@ from flask import (
     render_template,
     request,
 )
-from flask_limiter import RequestLimit
+from flask_limiter import RateLimitExceeded, RequestLimit
 from flask_limiter.util import get_remote_address
 from limits import parse
 
@@ -68,7 +68,15 @@ def _flooded(_limit: RequestLimit) -> Response:
     form = services.by_public_key((request.view_args or {}).get("public_key", ""))
     return _page("capture/public/message.html", form, 429, heading="Too many submissions",
                  text="Too many submissions came from your network just now. Please wait a "
-                      "minute and send the form again; what you typed is still in the form.")
+                      "minute, then go back and send the form again.")
+
+
+@bp.errorhandler(RateLimitExceeded)
+def _rate_limited(error: RateLimitExceeded) -> Response:
+    """Our own framed page, not the admin error page (which may not be framed)."""
+    response = error.get_response()
+    return response if "frame-ancestors" in response.headers.get("Content-Security-Policy", "") \
+        else _flooded(error.limit)  # type: ignore[arg-type]
 
 
 def _soft_limited(form: CaptureForm) -> bool:
