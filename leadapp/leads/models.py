@@ -11,6 +11,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Column,
+    Computed,
     Date,
     DateTime,
     Float,
@@ -114,6 +115,11 @@ class Lead(db.Model):
     updated_at: Mapped[datetime] = updated_at_column()
     version: Mapped[int] = mapped_column(Integer, default=1)
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The lead list's search scans this one lowercase column (and its narrow index) instead of
+    # six: computed by the database, so every writer (forms, imports, bulk seeds) keeps it right.
+    search_text: Mapped[str | None] = mapped_column(
+        Text, Computed("lower(title || ' ' || first_name || ' ' || last_name || ' ' || email || ' '"
+                       " || phone || ' ' || company_name)", persisted=True))
 
     # The ORM adds "AND version = :old" to every UPDATE, so a concurrent write raises
     # StaleDataError instead of silently overwriting; services turn that into a 409.
@@ -158,6 +164,19 @@ Index("ix_leads_deleted_at", Lead.deleted_at, sqlite_where=Lead.deleted_at.is_no
       postgresql_where=Lead.deleted_at.is_not(None))
 Index("ix_leads_board", Lead.stage_id, Lead.board_position)
 Index("ix_leads_pipeline_stage", Lead.pipeline_id, Lead.stage_id)
+# The lead list (leads/listing.py): live-lead partial indexes, one per sortable column, so a
+# sorted page walks an index and stops after one page; a covering one for the grouped counts;
+# and the search column's, scanned instead of the wide table.
+_LIVE = {"sqlite_where": Lead.deleted_at.is_(None), "postgresql_where": Lead.deleted_at.is_(None)}
+Index("ix_leads_live_created", Lead.created_at, Lead.stage_id, Lead.converted_at,
+      Lead.deleted_at, **_LIVE)
+Index("ix_leads_live_title", Lead.title, **_LIVE)
+Index("ix_leads_live_contact", Lead.last_name, Lead.first_name, **_LIVE)
+Index("ix_leads_live_company", Lead.company_name, **_LIVE)
+Index("ix_leads_live_budget", Lead.budget, **_LIVE)
+Index("ix_leads_live_counts", Lead.stage_id, Lead.converted_at, Lead.deleted_at, **_LIVE)
+Index("ix_leads_live_search", Lead.search_text, Lead.stage_id, Lead.converted_at,
+      Lead.created_at, Lead.deleted_at, **_LIVE)
 
 
 class LeadContact(db.Model):
