@@ -130,7 +130,6 @@ def purge(lead_ids: LeadIds, actor: User) -> BulkResult:
     done = db.session.execute(delete(Lead).where(*conditions)
                               .execution_options(synchronize_session=False)).rowcount
     result = _finish(done, done, f"Deleted {_plural(done)} permanently.")
-    db.session.expunge_all()
     _remove_files(stored)
     return result
 
@@ -314,11 +313,12 @@ def export_csv(lead_ids: LeadIds, actor: User, chunk: int = 500) -> Iterator[str
                      .options(joinedload(Lead.source), joinedload(Lead.stage),
                               joinedload(Lead.owner), joinedload(Lead.company),
                               selectinload(Lead.tags)))
-        for lead in db.session.scalars(statement).unique():
+        leads = list(db.session.scalars(statement).unique())
+        for lead in leads:
             writer.writerow(_export_row(lead))
+            db.session.expunge(lead)  # keep memory flat on big exports
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
-        db.session.expunge_all()
     if buffer.getvalue():
         yield buffer.getvalue()
