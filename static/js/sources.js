@@ -101,15 +101,21 @@
     }
   });
 
-  // Put the keyboard where the new content is: in-place forms and the merge panel.
+  // Put the keyboard where the new content is: the in-place form's input, back on the Edit
+  // button after saving or cancelling, and the merge panel's select.
   document.addEventListener("htmx:afterSettle", (evt) => {
-    const target = evt.detail.elt;
+    const target = evt.detail.target;
     if (!target) return;
-    if (target.matches && target.matches(".js-inline-form")) {
-      const input = target.querySelector("input:not([type=hidden]), textarea, select");
+    const current = target.id ? document.getElementById(target.id) : target;
+    if (!current) return;
+    if (current.matches(".js-inline-form")) {
+      const input = current.querySelector("input:not([type=hidden]), textarea, select");
       if (input) { input.focus(); if (input.select) input.select(); }
-    } else if (target.matches && target.matches(".src-dialog-slot")) {
-      const select = target.querySelector("select");
+    } else if (current.matches(".src-inline-field")) {
+      const edit = current.querySelector(".src-inline-edit");
+      if (edit) edit.focus();
+    } else if (current.matches(".src-dialog-slot")) {
+      const select = current.querySelector("select");
       if (select) select.focus();
     }
   });

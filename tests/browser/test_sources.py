@@ -48,6 +48,17 @@ def test_create_rename_and_merge_source_without_leaving_list(page, live_server, 
     assert live_server.run(lambda: db.session.get(LeadSource, source_id).name) == \
         "Browser Expo 2026"
 
+    # Keyboard path: focus returns to Edit; Enter opens the form again, Escape leaves it unsaved.
+    edit = page.get_by_role("button", name="Edit name of Browser Expo 2026")
+    page.wait_for_function("document.activeElement && document.activeElement.matches("
+                           "'.src-inline-edit')")
+    edit.press("Enter")
+    field.wait_for()
+    field.fill("Not saved")
+    field.press("Escape")
+    edit.wait_for()
+    assert page.get_by_role("link", name="Browser Expo 2026").is_visible()
+
     # Give it leads, then delete: refused with "used by 2 leads" and a merge offer.
     def add_leads() -> None:
         source = db.session.get(LeadSource, source_id)
