@@ -9,7 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, func, insert, literal, select, update
 
 from ..auth.models import User
 from ..db_types import utcnow
@@ -121,18 +121,33 @@ class BatchWriter:
                 "last_touched_at": now, "created_by_id": self.actor_id, "created_at": now,
                 "updated_at": now, "version": 1, "ref": self.ref, "ref_id": str(outcome.row),
             })
-        statement = insert(LEADS).returning(LEADS.c.id, sort_by_parameter_order=True)
-        ids = list(db.session.execute(statement, rows).scalars())
-        db.session.execute(insert(StageHistory.__table__), [
-            {"lead_id": lead_id, "stage_id": self.stage_id, "entered_at": now,
-             "moved_by_id": self.actor_id} for lead_id in ids])
-        db.session.execute(insert(Activity.__table__), [
-            {"lead_id": lead_id, "actor_id": self.actor_id, "kind": ActivityKind.imported,
-             "field": "", "old_value": "", "new_value": "", "created_at": now,
-             "data": {"import_job": self.job.id, "row": outcome.row}}
-            for lead_id, outcome in zip(ids, outcomes, strict=True)])
+        # RETURNING order is not guaranteed on every database, so rows are matched back by
+        # ref_id (the row number, unique within one import) rather than by position.
+        statement = insert(LEADS).returning(LEADS.c.id, LEADS.c.ref_id)
+        by_row = {ref_id: lead_id for lead_id, ref_id in db.session.execute(statement, rows)}
+        ids = [by_row[str(outcome.row)] for outcome in outcomes]
+        self._history_and_activity(min(ids), max(ids))
         self._link_tags([(lead_id, outcome.result.tag_names)
                          for lead_id, outcome in zip(ids, outcomes, strict=True)])
+
+    def _history_and_activity(self, first_id: int, last_id: int) -> None:
+        """The first stage-history row and the `imported` timeline row of each new lead, written
+        with INSERT ... SELECT from the leads just inserted (no per-row Python)."""
+        new_leads = (LEADS.c.id.between(first_id, last_id), LEADS.c.ref == self.ref)
+        history = StageHistory.__table__
+        db.session.execute(insert(history).from_select(
+            ["lead_id", "stage_id", "entered_at", "moved_by_id"],
+            select(LEADS.c.id, LEADS.c.stage_id, LEADS.c.stage_entered_at,
+                   LEADS.c.created_by_id).where(*new_leads)))
+        activities = Activity.__table__
+        db.session.execute(insert(activities).from_select(
+            ["lead_id", "actor_id", "kind", "field", "old_value", "new_value", "data",
+             "created_at"],
+            select(LEADS.c.id, LEADS.c.created_by_id,
+                   literal(ActivityKind.imported, activities.c.kind.type), literal(""),
+                   literal(""), literal(""),
+                   literal({"import_job": self.job.id}, activities.c.data.type),
+                   LEADS.c.created_at).where(*new_leads)))
 
     def _link_tags(self, pairs: list[tuple[int, list[str]]]) -> dict[int, list[int]]:
         links: dict[int, list[int]] = {}
