@@ -9,17 +9,23 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from ..auth.models import User
 from ..extensions import db
 from ..leads.listing import LeadFilters, filter_clauses, parse_filters
-from ..leads.models import Lead, Tag
+from ..leads.models import Lead, Tag, lead_tags
 from ..leads.scope import scoped
 from ..sources.models import LeadSource
 from .models import Pipeline, Stage, StageKind
 
 PAGE_SIZE = 50
+# What a card shows or needs (the version travels with every move); the wide rest of a lead row
+# (descriptions, addresses, JSON touches) stays in the database.
+CARD_COLUMNS = (Lead.id, Lead.title, Lead.company_name, Lead.company_id, Lead.owner_id,
+                Lead.budget, Lead.currency, Lead.stage_id, Lead.pipeline_id, Lead.version,
+                Lead.board_position, Lead.stage_entered_at, Lead.last_touched_at,
+                Lead.created_at, Lead.deadline, Lead.converted_at)
 
 
 BOARD_KEYS = ("q", "owner", "source", "tag")
@@ -138,20 +144,35 @@ def column_page(pipeline: Pipeline, stage: Stage, user: User, filters: BoardFilt
                 offset: int = 0, limit: int = PAGE_SIZE) -> ColumnPage:
     """One page of a column's cards in board order (board_position, then id)."""
     stmt = (_board_where(pipeline, user, filters).where(Lead.stage_id == stage.id)
-            .options(joinedload(Lead.owner), joinedload(Lead.company),
-                     selectinload(Lead.tags))
+            .options(load_only(*CARD_COLUMNS), joinedload(Lead.owner), joinedload(Lead.company))
             .order_by(Lead.board_position, Lead.id).offset(offset).limit(limit + 1))
-    leads = list(db.session.scalars(stmt).unique())
+    leads = list(db.session.scalars(stmt))[:limit + 1]
+    tags = tag_names([lead.id for lead in leads[:limit]])
     now = datetime.now(UTC)
-    cards = [card_for(lead, stage, now) for lead in leads[:limit]]
+    cards = [card_for(lead, stage, now, tags.get(lead.id, [])) for lead in leads[:limit]]
     return ColumnPage(cards, offset, more=len(leads) > limit)
 
 
-def card_for(lead: Lead, stage: Stage, now: datetime | None = None) -> Card:
+def tag_names(lead_ids: list[int]) -> dict[int, list[str]]:
+    """Tag names per lead in one plain query (cheaper than loading Tag objects per card)."""
+    names: dict[int, list[str]] = {}
+    if not lead_ids:
+        return names
+    rows = db.session.execute(select(lead_tags.c.lead_id, Tag.name)
+                              .join(Tag, Tag.id == lead_tags.c.tag_id)
+                              .where(lead_tags.c.lead_id.in_(lead_ids)).order_by(Tag.name))
+    for lead_id, name in rows:
+        names.setdefault(lead_id, []).append(name)
+    return names
+
+
+def card_for(lead: Lead, stage: Stage, now: datetime | None = None,
+             tags: list[str] | None = None) -> Card:
     now = now or datetime.now(UTC)
     entered = _aware(lead.stage_entered_at or lead.created_at) or now
     return Card(lead=lead, stage=stage, in_stage=age_label(now - entered),
-                stale=stale_reason(lead, stage, now), tags=[tag.name for tag in lead.tags])
+                stale=stale_reason(lead, stage, now),
+                tags=tags if tags is not None else [tag.name for tag in lead.tags])
 
 
 def _aware(moment: datetime | None) -> datetime | None:

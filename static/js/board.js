@@ -123,7 +123,25 @@
   htmx.onLoad(init);
   init(document.body);
 
+  // The menu's choices come from one <template>: every stage but the card's own.
+  function fillMenu(menu) {
+    const list = menu.querySelector(".js-move-menu");
+    const template = document.getElementById("move-menu-items");
+    const card = menu.closest(".lead-card");
+    if (!list || !template || !card || list.dataset.stage === card.dataset.stage) return;
+    list.replaceChildren(template.content.cloneNode(true));
+    list.querySelectorAll(".js-move-to").forEach((button) => {
+      if (button.dataset.stage === card.dataset.stage) button.parentElement.remove();
+    });
+    list.dataset.stage = card.dataset.stage;
+  }
+
   document.addEventListener("click", (evt) => {
+    const summary = evt.target.closest(".card-menu > summary");
+    if (summary) {
+      fillMenu(summary.parentElement);
+      return;
+    }
     const moveButton = evt.target.closest(".js-move-to");
     if (moveButton) {
       moveFromMenu(moveButton);
@@ -143,6 +161,10 @@
       cancel.closest("dialog").close();
     }
   });
+
+  document.addEventListener("toggle", (evt) => {
+    if (evt.target.matches && evt.target.matches(".card-menu") && evt.target.open) fillMenu(evt.target);
+  }, true);
 
   // Closing the loss dialog without saving (Cancel or Escape) puts the card back.
   document.addEventListener("close", (evt) => {
