@@ -162,7 +162,7 @@ def progress(job_id: int) -> Response:
     job = _job(job_id)
     if job.status in services.IN_PROGRESS:
         return render(JOB_PAGE, "imports/_partials/progress.html", job=job, step="progress")
-    return render(JOB_PAGE, "imports/_partials/result.html", job=job, step="result",
+    return render(JOB_PAGE, "imports/_partials/finished.html", job=job, step="result",
                   undo=services.undo_counts(job))
 
 

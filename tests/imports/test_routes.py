@@ -145,6 +145,7 @@ def test_progress_while_running_polls_every_second(app, hx, login):
         db.session.commit()
     body = hx.get(f"/admin/leads/import/{job_id}/progress").get_data(as_text=True)
     assert "every 1s" not in body and 'id="import-result"' in body and "200" in body
+    assert 'id="import-steps"' in body and 'hx-swap-oob="true"' in body
 
 
 def job_id_from_hx(hx) -> int:
