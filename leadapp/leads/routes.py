@@ -28,7 +28,8 @@ from ..web import render, wants_fragment
 from . import attachments, bulk, services
 from .blueprint import bp
 from .duplicates import Match, find_duplicates
-from .forms import LeadForm, field_form
+from .forms import LeadForm
+from .forms import field_form as build_field_form
 from .models import Attachment, Comment, Lead
 
 URL_RE = re.compile(r"(https?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]])")
@@ -70,8 +71,7 @@ def _form_page(form: LeadForm, lead: Lead | None, status: int = 200,
                conflict: str = "") -> Response:
     page = "leads/edit.html" if lead else "leads/new.html"
     return render(page, page, status, form=form, lead=lead, conflict=conflict,
-                  matches=_matches_for(form, lead), tags=services.tag_suggestions(),
-                  company_label=_company_label(form), contact_label=_contact_label(form))
+                  matches=_matches_for(form, lead), tags=services.tag_suggestions())
 
 
 def _matches_for(form: LeadForm, lead: Lead | None) -> list[Match]:
@@ -85,14 +85,6 @@ def _matches_for(form: LeadForm, lead: Lead | None) -> list[Match]:
         region=current_app.config.get("DEFAULT_PHONE_REGION", "US"),
         exclude_lead_id=lead.id if lead else None,
     )
-
-
-def _company_label(form: LeadForm) -> str:
-    return form.company_search.data or ""
-
-
-def _contact_label(form: LeadForm) -> str:
-    return form.contact_search.data or ""
 
 
 def _save(form: LeadForm, lead: Lead | None) -> Response:
@@ -161,17 +153,15 @@ def _partial_form() -> LeadForm:
 @bp.get("/form/company-fields")
 @require("leads.create")
 def company_fields() -> Response:
-    form = _partial_form()
     return render("leads/_partials/form_company.html", "leads/_partials/form_company.html",
-                  form=form, company_label=_company_label(form))
+                  form=_partial_form())
 
 
 @bp.get("/form/contact-fields")
 @require("leads.create")
 def contact_fields() -> Response:
-    form = _partial_form()
     return render("leads/_partials/form_contact.html", "leads/_partials/form_contact.html",
-                  form=form, contact_label=_contact_label(form))
+                  form=_partial_form())
 
 
 @bp.get("/form/companies")
@@ -265,8 +255,9 @@ def _field(lead_id: int, field: str) -> tuple[Lead, services.FieldSpec]:
 
 
 def _field_form(lead: Lead, field: str, spec: services.FieldSpec, formdata: Any = None) -> Any:
-    form_class = field_form(spec.kind, spec.label, required=spec.required, max_len=spec.max_len,
-                            choices=services.field_choices(field, current_user, lead))
+    form_class = build_field_form(spec.kind, spec.label, required=spec.required,
+                                  max_len=spec.max_len,
+                                  choices=services.field_choices(field, current_user, lead))
     return form_class(formdata=formdata, data={"value": services.field_value(lead, field),
                                                "version": lead.version})
 
@@ -281,7 +272,7 @@ def field_display(lead_id: int, field: str) -> Response:
 
 @bp.get("/<int:lead_id>/fields/<field>/edit")
 @require("leads.edit")
-def field_form_view(lead_id: int, field: str) -> Response:
+def field_form(lead_id: int, field: str) -> Response:
     lead, spec = _field(lead_id, field)
     form = _field_form(lead, field, spec)
     return render("leads/_partials/field_form.html", "leads/_partials/field_form.html",
@@ -371,7 +362,7 @@ def add_comment(lead_id: int) -> Response:
         services.add_comment(lead, body, current_user)
     except DomainError as error:
         return _comments_section(lead, error.status, error.message, body)
-    return _with_timeline(_comments_section(lead), lead)
+    return _announce_change(_comments_section(lead))
 
 
 @bp.get("/<int:lead_id>/comments/<int:comment_id>")
@@ -420,7 +411,7 @@ def delete_comment(lead_id: int, comment_id: int) -> Response:
     return _comments_section(lead)
 
 
-def _with_timeline(response: Response, _lead: Lead) -> Response:
+def _announce_change(response: Response) -> Response:
     """Tell the page the lead changed: the timeline and stage bar refresh themselves."""
     response.headers["HX-Trigger"] = "lead-changed"
     return response
@@ -468,7 +459,7 @@ def upload(lead_id: int) -> Response:
         return _page_or_section(lead, error.status, error.message)
     if not wants_fragment():
         return _back_to(lead, "attachments")
-    return _with_timeline(_attachments_section(lead), lead)
+    return _announce_change(_attachments_section(lead))
 
 
 @bp.get("/<int:lead_id>/attachments/<int:attachment_id>")
@@ -491,7 +482,7 @@ def delete_attachment(lead_id: int, attachment_id: int) -> Response:
         attachments.delete_attachment(lead, _attachment(lead, attachment_id), current_user)
     except DomainError as error:
         abort(error.status, description=error.message)
-    return _attachments_section(lead)
+    return _announce_change(_attachments_section(lead))
 
 
 # ---- contacts of the lead ---------------------------------------------------------------------
@@ -521,7 +512,7 @@ def add_contact(lead_id: int) -> Response:
         services.add_lead_contact(lead, contact, fields, current_user)
     except DomainError as error:
         return _contacts_section(lead, error.status, error, values)
-    return _contacts_section(lead)
+    return _announce_change(_contacts_section(lead))
 
 
 def _contact_input(values: dict[str, str]) -> tuple[Contact | None, dict[str, str]]:
@@ -543,7 +534,7 @@ def primary_contact(lead_id: int, link_id: int) -> Response:
         services.set_primary_contact(lead, link_id, current_user)
     except DomainError as error:
         return _contacts_section(lead, error.status, error)
-    return _contacts_section(lead)
+    return _announce_change(_contacts_section(lead))
 
 
 @bp.delete("/<int:lead_id>/contacts/<int:link_id>")
@@ -554,7 +545,7 @@ def remove_contact(lead_id: int, link_id: int) -> Response:
         services.remove_lead_contact(lead, link_id, current_user)
     except DomainError as error:
         return _contacts_section(lead, error.status, error)
-    return _contacts_section(lead)
+    return _announce_change(_contacts_section(lead))
 
 
 @bp.get("/<int:lead_id>/contacts/search")

@@ -95,3 +95,57 @@ def test_second_context_change_makes_first_save_conflict(browser, page, live_ser
         assert live_server.run(lambda: db.session.get(Lead, lead_id).city) == "Braga"
     finally:
         other_context.close()
+
+
+def test_stage_bar_move_to_lost_asks_reason_and_closes(page, live_server, sign_in):
+    sign_in(page, "manager")
+    lead_id = _lead(live_server, title="Stage lead")
+    page.goto(f"{live_server.url}/admin/leads/{lead_id}")
+    bar = page.locator(f"#lead-{lead_id}-stage")
+    bar.get_by_role("button", name="In process").click()
+    bar.locator('[aria-current="step"]', has_text="In process").wait_for()
+    bar.get_by_role("button", name="Closed").click()
+    reason = page.get_by_label("Loss reason")
+    reason.wait_for()
+    assert page.evaluate("document.activeElement.name") == "loss_reason_id"
+    page.get_by_role("button", name="Mark as Closed").click()
+    page.locator(f"#lead-{lead_id}-stage-reason-error").wait_for()
+    reason.select_option(label="No budget")
+    page.get_by_label("Closing comment").fill("Budget frozen until Q3")
+    screenshot(page, "lead_page_loss_reason")
+    page.get_by_role("button", name="Mark as Closed").click()
+    bar.get_by_text("Closed on").wait_for()
+    page.locator(f"#lead-{lead_id}-timeline").get_by_text("Closed").first.wait_for()
+
+    def stored() -> tuple[str, str, bool]:
+        lead = db.session.get(Lead, lead_id)
+        return lead.stage.name, lead.loss_reason.name, lead.closing_date is not None
+
+    assert live_server.run(stored) == ("Closed", "No budget", True)
+
+
+def test_edit_page_renders_saved_lead_with_groups(page, live_server, sign_in):
+    sign_in(page, "admin")
+
+    def make() -> int:
+        from leadapp.leads import services
+
+        actor = _admin()
+        lead = services.save_lead(None, {
+            "title": "Edit me", "source_id": LeadFactory().source_id, "currency": "EUR",
+            "new_company": True, "new_company_name": "Umbrella GmbH",
+            "company_website": "https://umbrella.example.com", "new_contact": True,
+            "first_name": "Alice", "last_name": "Abernathy", "email": "alice@umbrella.example.com",
+            "tags": "bio, vip"}, actor)
+        return lead.id
+
+    lead_id = live_server.run(make)
+    page.goto(f"{live_server.url}/admin/leads/{lead_id}/edit")
+    assert page.get_by_role("combobox", name="Existing company").input_value() == "Umbrella GmbH"
+    assert page.get_by_role("combobox", name="Existing contact").input_value() == \
+        "Alice Abernathy"
+    page.get_by_label("City").fill("Raccoon City")
+    page.get_by_role("button", name="Save", exact=True).click()
+    page.get_by_text("saved.").wait_for()
+    screenshot(page, "lead_edit")
+    assert page.get_by_label("City").input_value() == "Raccoon City"
