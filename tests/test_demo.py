@@ -168,3 +168,18 @@ def test_seed_command_if_empty_skips_a_database_with_leads(app):
     assert skipped.exit_code == 0 and "no demo data added" in skipped.output
     with app.app_context():
         assert _count(Lead) == 30
+
+
+def test_seed_into_empty_database_rebuilds_lead_indexes(app_ctx, monkeypatch):
+    from sqlalchemy import inspect
+
+    from leadapp import demo
+
+    monkeypatch.setattr(demo, "DEFERRED_INDEX_MIN", 1)
+    before = {index["name"] for index in inspect(db.engine).get_indexes("leads")}
+    seed_demo(60, seed=4, anchor=ANCHOR)
+    db.session.remove()
+    after = {index["name"] for index in inspect(db.engine).get_indexes("leads")}
+    assert after == before
+    assert {"ix_leads_live_stage", "ix_leads_created_at"} <= after
+    assert _count(Lead) == 60

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import ColumnElement, case, func, select
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm import joinedload
 
 from ..auth.models import User
 from ..db_types import utcnow
@@ -25,6 +25,8 @@ from ..sources.models import LeadSource
 
 RECENT_LIMIT = 8
 WEEK = timedelta(days=7)
+# A plain table alias: an ORM aliased(Lead) rebuilds ~50 column proxies per call (~8 ms).
+_RECENT = Lead.__table__.alias("recent")
 
 
 @dataclass(frozen=True)
@@ -100,8 +102,7 @@ def _won_since(user: User, won_stage_ids: list[int],
 
 
 def _created_since(since: datetime) -> ColumnElement[bool]:
-    recent = aliased(Lead)
-    return Lead.id.in_(select(recent.id).where(recent.created_at >= since))
+    return Lead.id.in_(select(_RECENT.c.id).where(_RECENT.c.created_at >= since))
 
 
 def _week_by_source(user: User, since: datetime) -> list[tuple[str, int]]:
