@@ -64,7 +64,7 @@ def _created(token: ApiToken, plain: str) -> Response:
     return response
 
 
-@bp.delete("/tokens/<int:token_id>")
+@bp.delete("/tokens/<int(max=2147483647):token_id>")
 @require("api_tokens.manage")
 def revoke_token(token_id: int) -> Response:
     token = db.get_or_404(ApiToken, token_id, description="There is no such token.")

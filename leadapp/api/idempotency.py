@@ -89,8 +89,9 @@ def idempotent(view: Callable[..., Any]) -> Callable[..., Response]:
         key = request.headers.get("Idempotency-Key", "").strip()
         if not key:
             return make_response(view(*args, **kwargs))
-        if len(key) > MAX_KEY_LENGTH:
-            return fail(422, f"The Idempotency-Key may be at most {MAX_KEY_LENGTH} characters.")
+        if len(key) > MAX_KEY_LENGTH or not key.isprintable():
+            return fail(422, f"The Idempotency-Key must be at most {MAX_KEY_LENGTH} printable "
+                             "characters.")
         fingerprint = _fingerprint(read_body())
         row, first = begin(g.api_token_hash, key, fingerprint)
         if not first:

@@ -15,6 +15,7 @@ from ..errors import DomainError
 from ..extensions import csrf, db, limiter
 from ..sources import services
 from ..sources.models import LeadSource
+from ..sources.services import clean_text
 from . import openapi
 from .idempotency import idempotent
 from .ratelimit import limit_blueprint
@@ -102,7 +103,7 @@ def _counts(sources: list[LeadSource]) -> dict[int, int]:
 def _list_args() -> tuple[Any, dict[str, str]]:
     errors: dict[str, str] = {}
     query = select(LeadSource)
-    search = request.args.get("search", "").strip()
+    search = clean_text(request.args.get("search"))
     if search:
         query = query.where(LeadSource.name.ilike(f"%{search}%"))
     if "active" in request.args:
@@ -158,7 +159,7 @@ def list_lead_sources() -> Response:
 def search_lead_sources(keysearch: str) -> Response:
     """Sources whose name or description contains the key (the module's search endpoint)."""
     _require("sources.view")
-    pattern = f"%{keysearch.strip()}%"
+    pattern = f"%{clean_text(keysearch)}%"
     sources = list(db.session.scalars(
         select(LeadSource).where(LeadSource.name.ilike(pattern)
                                  | LeadSource.description.ilike(pattern))

@@ -43,6 +43,9 @@ def create_token(user_id: int | None, name: str, expires_on: date | None = None
         raise RuleViolation("Pick an active user for the token.", "user_id")
     if expires_on and expires_on < utcnow().date():
         raise RuleViolation("The expiry date cannot be in the past.", "expires_on")
+    name = (name or "").replace("\x00", "").strip()
+    if len(name) > 120:
+        raise RuleViolation("Keep the name under 121 characters.", "name")
     return issue_token(user, name, expires_on)
 
 

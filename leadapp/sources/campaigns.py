@@ -16,7 +16,7 @@ from ..extensions import db
 from ..leads.models import Lead
 from ..leads.scope import scoped, visible_leads_clause
 from .models import Campaign, LeadSource
-from .services import PER_PAGE, Page, _check_name, _commit_named
+from .services import PER_PAGE, Page, _check_name, _commit_named, clean_text, valid_id
 
 SORTS = ("name", "source", "start", "end", "budget", "active", "leads")
 
@@ -47,8 +47,8 @@ class CampaignRow:
 
 
 def _filtered(query: Select, filters: CampaignFilters) -> Select:
-    if filters.q.strip():
-        pattern = f"%{filters.q.strip()}%"
+    if clean_text(filters.q):
+        pattern = f"%{clean_text(filters.q)}%"
         query = query.where(or_(Campaign.name.ilike(pattern), Campaign.description.ilike(pattern)))
     if filters.status == "active":
         query = query.where(Campaign.active.is_(True))
@@ -102,7 +102,7 @@ def campaign_leads(campaign: Campaign, user: User, limit: int = 50) -> list[Lead
 def _source(source_id: Any) -> LeadSource | None:
     if source_id in (None, "", 0):
         return None
-    source = db.session.get(LeadSource, int(source_id))
+    source = db.session.get(LeadSource, valid_id(source_id) or 0)
     if source is None:
         raise RuleViolation("Pick a source from the list.", "source_id")
     return source
@@ -127,7 +127,7 @@ def create_campaign(name: Any, source_id: Any = None, start_date: date | None = 
     _check_budget(budget)
     campaign = Campaign(name=name, source=_source(source_id), start_date=start_date,
                         end_date=end_date, budget=budget, active=active,
-                        description=(description or "").strip())
+                        description=clean_text(description))
     db.session.add(campaign)
     _commit_named("campaign", name)
     return campaign
@@ -146,9 +146,10 @@ def update_campaign(campaign: Campaign, **fields: Any) -> Campaign:
     if "budget" in fields:
         _check_budget(fields["budget"])
         campaign.budget = fields["budget"]
-    for key in ("active", "description"):
-        if key in fields:
-            setattr(campaign, key, fields[key])
+    if "active" in fields:
+        campaign.active = bool(fields["active"])
+    if "description" in fields:
+        campaign.description = clean_text(fields["description"])
     _commit_named("campaign", campaign.name)
     return campaign
 

@@ -93,7 +93,7 @@ def _load(source_id: int) -> LeadSource:
     return db.get_or_404(LeadSource, source_id, description="There is no such lead source.")
 
 
-@bp.get("/<int:source_id>")
+@bp.get("/<int(max=2147483647):source_id>")
 @require("sources.view")
 def detail(source_id: int) -> Response:
     source = _load(source_id)
@@ -109,7 +109,7 @@ def _editable(field: str) -> type:
     return SOURCE_EDITABLE[field]
 
 
-@bp.get("/<int:source_id>/fields/<field>")
+@bp.get("/<int(max=2147483647):source_id>/fields/<field>")
 @require("sources.view")
 def field_display(source_id: int, field: str) -> str:
     _editable(field)
@@ -117,7 +117,7 @@ def field_display(source_id: int, field: str) -> str:
                            field=field, ctx=request.args.get("ctx", ""))
 
 
-@bp.get("/<int:source_id>/fields/<field>/form")
+@bp.get("/<int(max=2147483647):source_id>/fields/<field>/form")
 @require("sources.manage")
 def field_form(source_id: int, field: str) -> str:
     source = _load(source_id)
@@ -126,7 +126,7 @@ def field_form(source_id: int, field: str) -> str:
                            form=form, ctx=request.args.get("ctx", ""))
 
 
-@bp.put("/<int:source_id>/fields/<field>")
+@bp.put("/<int(max=2147483647):source_id>/fields/<field>")
 @require("sources.manage")
 def update_field(source_id: int, field: str) -> Response:
     source, form = _load(source_id), _editable(field)()
@@ -143,7 +143,7 @@ def update_field(source_id: int, field: str) -> Response:
                                          field=field, form=form, ctx=ctx), status)
 
 
-@bp.post("/<int:source_id>/active")
+@bp.post("/<int(max=2147483647):source_id>/active")
 @require("sources.manage")
 def toggle(source_id: int) -> Response:
     source = _load(source_id)
@@ -157,7 +157,7 @@ def toggle(source_id: int) -> Response:
     return make_response(body, 200, trigger=_toast(message))
 
 
-@bp.delete("/<int:source_id>")
+@bp.delete("/<int(max=2147483647):source_id>")
 @require("sources.manage")
 def delete(source_id: int) -> Response:
     source = _load(source_id)
@@ -183,7 +183,7 @@ def _merge_offer(source: LeadSource, message: str, status: int = 200,
     return make_response(body, status, retarget="#source-dialog", reswap="innerHTML")
 
 
-@bp.get("/<int:source_id>/merge")
+@bp.get("/<int(max=2147483647):source_id>/merge")
 @require("sources.manage")
 def merge_form(source_id: int) -> Response:
     source = _load(source_id)
@@ -193,7 +193,7 @@ def merge_form(source_id: int) -> Response:
     return _merge_offer(source, message)
 
 
-@bp.post("/<int:source_id>/merge")
+@bp.post("/<int(max=2147483647):source_id>/merge")
 @require("sources.manage")
 def merge(source_id: int) -> Response:
     source = _load(source_id)
@@ -211,8 +211,7 @@ def merge(source_id: int) -> Response:
 
 
 def _bulk_sources() -> list[LeadSource]:
-    ids = [value for value in request.form.getlist("source_ids") if value.isdigit()]
-    return services.sources_by_ids(ids)
+    return services.sources_by_ids(request.form.getlist("source_ids"))
 
 
 @bp.post("/bulk")
@@ -240,8 +239,8 @@ def _run_bulk(action: str, sources: list[LeadSource]) -> list[str]:
         result = services.bulk_delete(sources)
         return [f"Deleted {len(result.deleted)} source(s)."
                 + (f" Kept {len(result.kept)} in use:" if result.kept else ""), *result.kept]
-    target_id = request.form.get("target_id", "")
-    target = db.session.get(LeadSource, int(target_id)) if target_id.isdigit() else None
+    target_id = services.valid_id(request.form.get("target_id"))
+    target = db.session.get(LeadSource, target_id) if target_id else None
     if target is None:
         raise RuleViolation("Pick the source to merge the selected ones into.")
     merged = [source for source in sources if source.id != target.id]

@@ -86,9 +86,23 @@ class Page:
         return self.page < self.pages
 
 
+MAX_ID = 2**31 - 1  # id columns are 32-bit on PostgreSQL
+
+
+def valid_id(value: Any) -> int | None:
+    """A positive id that fits the column, or None (bad ids then simply match nothing)."""
+    text = str(value or "")
+    return int(text) if text.isdigit() and len(text) <= 10 and 0 < int(text) <= MAX_ID else None
+
+
+def clean_text(value: Any) -> str:
+    """Text without NUL characters (PostgreSQL refuses them), surrounding spaces stripped."""
+    return str(value or "").replace("\x00", "").strip()
+
+
 def normalise_name(name: Any) -> str:
     """Names compare ignoring case and surrounding spaces; spaces are stripped before saving."""
-    return str(name or "").strip()
+    return clean_text(name)
 
 
 def _check_name(name: str, model: type, exclude_id: int | None = None, label: str = "source"
@@ -133,8 +147,8 @@ def lead_counts_subquery(user: User | None) -> Any:
 
 
 def _filtered(query: Select, filters: SourceFilters) -> Select:
-    if filters.q.strip():
-        pattern = f"%{filters.q.strip()}%"
+    if clean_text(filters.q):
+        pattern = f"%{clean_text(filters.q)}%"
         query = query.where(or_(LeadSource.name.ilike(pattern),
                                 LeadSource.description.ilike(pattern)))
     if filters.status == "active":
@@ -198,7 +212,7 @@ def get_source(source_id: int) -> LeadSource | None:
 def create_source(name: Any, description: Any = "", active: bool = True) -> LeadSource:
     """Add a source; the name must be unique ignoring case and surrounding spaces."""
     name = _check_name(name, LeadSource)
-    source = LeadSource(name=name, description=str(description or "").strip(), active=active)
+    source = LeadSource(name=name, description=clean_text(description), active=active)
     db.session.add(source)
     _commit_named("source", name)
     return source
@@ -209,7 +223,7 @@ def update_source(source: LeadSource, **fields: Any) -> LeadSource:
     if "name" in fields:
         source.name = _check_name(fields["name"], LeadSource, exclude_id=source.id)
     if "description" in fields:
-        source.description = str(fields["description"] or "").strip()
+        source.description = clean_text(fields["description"])
     if "active" in fields:
         source.active = bool(fields["active"])
     _commit_named("source", source.name)
@@ -284,8 +298,8 @@ def merge_sources(sources: Sequence[LeadSource], target: LeadSource,
     return moved
 
 
-def sources_by_ids(ids: Iterable[int]) -> list[LeadSource]:
-    ids = [int(value) for value in ids]
+def sources_by_ids(ids: Iterable[Any]) -> list[LeadSource]:
+    ids = [number for number in map(valid_id, ids) if number]
     if not ids:
         return []
     return list(db.session.scalars(select(LeadSource).where(LeadSource.id.in_(ids))

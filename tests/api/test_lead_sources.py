@@ -478,3 +478,31 @@ def test_response_bodies_are_utf8_json(app, api):
     body = api("get", f"/api/lead_sources/{created.get_json()['id']}")
     assert body.mimetype == "application/json"
     assert json.loads(body.get_data(as_text=True))["name"] == "Müller Messe"
+
+
+# --- Hostile input never causes a 500 -----------------------------------------------------------
+
+def test_create_with_nul_character_strips_it(app, api):
+    response = api("post", "/api/lead_sources", json={"name": "Nul\x00 source",
+                                                       "description": "a\x00b"})
+    assert response.status_code == 201
+    with app.app_context():
+        source = db.session.get(LeadSource, response.get_json()["id"])
+        assert (source.name, source.description) == ("Nul source", "ab")
+
+
+def test_list_and_search_with_nul_character_return_200(api):
+    assert api("get", "/api/lead_sources?search=a%00b").status_code == 200
+    assert api("get", "/api/lead_sources/search/a%00b").status_code == 200
+
+
+def test_idempotency_key_with_control_characters_returns_422(api):
+    response = api("post", "/api/lead_sources", headers={"Idempotency-Key": "a\tb"},
+                   json={"name": "Ctl"})
+    assert response.status_code == 422 and response.get_json()["status"] is False
+
+
+def test_idempotency_key_too_long_returns_422(api):
+    response = api("post", "/api/lead_sources", headers={"Idempotency-Key": "k" * 256},
+                   json={"name": "Long key"})
+    assert response.status_code == 422

@@ -372,3 +372,14 @@ def test_export_csv_without_selection_exports_all(client, login):
     login("admin")
     lines = client.post(f"{URL}/export").get_data(as_text=True).strip().splitlines()
     assert len(lines) == 11  # header + the ten starter sources
+
+
+def test_huge_ids_and_nul_input_return_404_or_200_not_500(client, login, app):
+    login("admin")
+    assert client.get(f"{URL}/99999999999").status_code == 404
+    assert client.get("/admin/campaigns/99999999999").status_code == 404
+    assert client.get(f"{URL}?q=a%00b").status_code == 200
+    assert client.get("/admin/campaigns?q=a%00b&source=99999999999").status_code == 200
+    response = client.post(f"{URL}/bulk", data={"action": "merge", "target_id": "99999999999",
+                                                "source_ids": ["99999999999", "x"]})
+    assert response.status_code == 422
