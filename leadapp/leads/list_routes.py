@@ -87,7 +87,7 @@ def save_view() -> Response:
         view = saved_views.save_view(current_user, name, filters)
     except DomainError as error:
         return _views_menu(filters, 422, view_name=name, view_error=error.message, open=True)
-    response = _views_menu(filters, saved=view)
+    response = _views_menu(filters, open=True)
     return hx_response(response.get_data(as_text=True), trigger={"toast": {
         "level": "success", "message": f"Saved the view “{view.name}”."}})
 
