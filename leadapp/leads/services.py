@@ -69,10 +69,12 @@ def campaign_choices(current_id: int | None = None) -> list[tuple[Any, str]]:
     return [("", "No campaign"), *((item.id, item.name) for item in campaigns)]
 
 
-def owner_choices(user: User) -> list[tuple[Any, str]]:
-    """Assigners pick any active user; everyone else can only take the lead or leave it open."""
+def owner_choices(user: User, current_id: int | None = None) -> list[tuple[Any, str]]:
+    """Assigners pick any active user; others can take the lead, leave it open or keep its owner."""
     if not can(user, "leads.assign"):
-        return [(user.id, user.display_name), ("", "Unassigned")]
+        choices: list[tuple[Any, str]] = [(user.id, user.display_name), ("", "Unassigned")]
+        current = db.session.get(User, current_id) if current_id not in (None, user.id) else None
+        return [(current.id, current.display_name), *choices] if current else choices
     users = db.session.scalars(select(User).where(User.active.is_(True))
                                .order_by(func.lower(User.name), User.email))
     return [("", "Unassigned"), *((item.id, item.display_name) for item in users)]
@@ -101,7 +103,8 @@ def form_choices(user: User, lead: Lead | None = None,
     return {
         "source_id": source_choices(lead.source_id if lead else None),
         "campaign_id": campaign_choices(lead.campaign_id if lead else None),
-        "owner_id": owner_choices(user), "team_id": team_choices(),
+        "owner_id": owner_choices(user, lead.owner_id if lead else None),
+        "team_id": team_choices(),
         "pipeline_id": pipeline_choices(),
         "stage_id": stage_choices(pipeline_id or (lead.pipeline_id if lead else None)),
     }
@@ -324,7 +327,7 @@ EDITABLE: dict[str, FieldSpec] = {
 _CHOICES: dict[str, Callable[[User, Lead], list[tuple[Any, str]]]] = {
     "source_id": lambda user, lead: source_choices(lead.source_id)[1:],
     "campaign_id": lambda user, lead: campaign_choices(lead.campaign_id),
-    "owner_id": lambda user, lead: owner_choices(user),
+    "owner_id": lambda user, lead: owner_choices(user, lead.owner_id),
     "team_id": lambda user, lead: team_choices(),
 }
 

@@ -178,3 +178,29 @@ def test_edit_page_as_marketeer_is_forbidden(app, client, login):
     with app.app_context():
         lead_id = LeadFactory().id
     assert client.get(f"/admin/leads/{lead_id}/edit").status_code == 403
+
+
+def test_update_by_sales_rep_on_team_lead_owned_by_colleague_keeps_owner(app, client, login):
+    user_id = login("sales")
+    with app.app_context():
+        from leadapp.models import Team, User
+        from tests.factories import UserFactory
+
+        colleague = UserFactory(role="sales", name="Colleague")
+        team = Team(name="Team A")
+        db.session.add(team)
+        team.members = [colleague, db.session.get(User, user_id)]
+        company, contact = CompanyFactory(), ContactFactory()
+        lead = LeadFactory(owner=colleague, team=team)
+        ids = (lead.id, colleague.id, company.id, contact.id)
+    lead_id, colleague_id, company_id, contact_id = ids
+    page = client.get(f"/admin/leads/{lead_id}/edit").get_data(as_text=True)
+    assert f'<option selected value="{colleague_id}">Colleague</option>' in page
+    response = client.post(f"/admin/leads/{lead_id}/edit", data={
+        "title": "Team edit", "source_id": _source_id(app), "currency": "USD",
+        "owner_id": colleague_id, "company_id": company_id, "company_search": "x",
+        "contact_id": contact_id, "contact_search": "y", "version": 1, "action": "exit"})
+    assert response.status_code == 303
+    with app.app_context():
+        lead = db.session.get(Lead, lead_id)
+        assert lead.title == "Team edit" and lead.owner_id == colleague_id
