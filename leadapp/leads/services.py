@@ -11,6 +11,7 @@ from typing import Any
 from email_validator import EmailNotValidError, validate_email
 from flask import abort
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..auth.models import Role, Team, User
@@ -404,7 +405,7 @@ def timeline(lead: Lead, page: int = 1, per_page: int = TIMELINE_PAGE) -> tuple[
     """One page of the lead's activity, newest first, and whether there is more."""
     page = max(page, 1)
     rows = list(db.session.scalars(
-        select(Activity).where(Activity.lead_id == lead.id)
+        select(Activity).where(Activity.lead_id == lead.id).options(joinedload(Activity.actor))
         .order_by(Activity.created_at.desc(), Activity.id.desc())
         .offset((page - 1) * per_page).limit(per_page + 1)))
     return rows[:per_page], len(rows) > per_page
@@ -414,6 +415,7 @@ def timeline(lead: Lead, page: int = 1, per_page: int = TIMELINE_PAGE) -> tuple[
 
 def comments(lead: Lead) -> list[Comment]:
     return list(db.session.scalars(select(Comment).where(Comment.lead_id == lead.id)
+                                   .options(joinedload(Comment.author))
                                    .order_by(Comment.created_at.desc(), Comment.id.desc())))
 
 

@@ -315,3 +315,39 @@ def test_delete_as_sales_is_403(app, client, login):
     response = client.post(f"/admin/leads/{lead_id}/delete", headers=HX)
     assert response.status_code == 403
     assert json.loads(response.headers["HX-Trigger"])["toast"]["level"] == "error"
+
+
+def _detail_queries(app, client, lead_id: int) -> int:
+    from sqlalchemy import event
+
+    count = [0]
+
+    def counter(*_args) -> None:
+        count[0] += 1
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", counter)
+    try:
+        assert client.get(f"/admin/leads/{lead_id}").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", counter)
+    return count[0]
+
+
+def test_detail_query_count_does_not_grow_with_comments_and_authors(app, client, login):
+    login("admin")
+    lead_id = _lead(app)
+
+    def add_comments(number: int) -> None:
+        with app.app_context():
+            from leadapp.leads import services
+
+            lead = db.session.get(Lead, lead_id)
+            for index in range(number):
+                services.add_comment(lead, f"note {index}", UserFactory())
+
+    add_comments(2)
+    few = _detail_queries(app, client, lead_id)
+    add_comments(10)
+    assert _detail_queries(app, client, lead_id) == few
