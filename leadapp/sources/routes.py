@@ -21,7 +21,7 @@ from flask_login import current_user
 from ..auth.permissions import require
 from ..errors import DomainError, RuleViolation
 from ..extensions import db, htmx
-from ..web import render
+from ..web import render, wants_fragment
 from . import services
 from .forms import SOURCE_EDITABLE, MergeForm, SourceForm
 from .models import LeadSource
@@ -53,7 +53,8 @@ def _toast(message: str, level: str = "success", **more: Any) -> dict[str, Any]:
 def _list_context(form: SourceForm | None = None) -> dict[str, Any]:
     filters = _filters()
     return {"filters": filters, "result": services.list_sources(filters, current_user),
-            "form": form or SourceForm(formdata=None), "targets": services.other_sources([])}
+            "form": form or SourceForm(formdata=None), "targets": services.other_sources([]),
+            "oob": wants_fragment()}
 
 
 @bp.get("")
@@ -204,9 +205,11 @@ def merge(source_id: int) -> Response:
     target, name = _load(form.target_id.data), source.name
     moved = services.merge_sources([source], target, current_user)
     message = f"Merged “{name}” into “{target.name}”: {moved} lead(s) moved."
-    if request.form.get("from") == "detail":
+    if request.form.get("from") == "detail" or not htmx:
         flash(message, "success")
-        return make_response("", 200, redirect=url_for("sources.detail", source_id=target.id))
+        url = (url_for("sources.detail", source_id=target.id) if htmx
+               else url_for("sources.index"))
+        return make_response("", 200, redirect=url) if htmx else redirect(url, 303)
     return make_response("", 200, trigger=_toast(message, **{"sources-changed": True}))
 
 
@@ -227,6 +230,9 @@ def bulk() -> Response:
     except DomainError as error:
         return make_response(render_template("sources/_partials/bulk_result.html",
                                              lines=[error.message], level="error"), 422)
+    if not htmx:  # a plain form post: report on the list page
+        flash(" ".join(lines), "success")
+        return redirect(url_for("sources.index"), 303)
     body = render_template("sources/_partials/bulk_result.html", lines=lines, level="success")
     return make_response(body, 200, trigger={"sources-changed": True})
 

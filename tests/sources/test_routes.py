@@ -77,7 +77,8 @@ def test_index_search_returns_table_partial_for_htmx(hx, login, app):
     response = hx.get(f"{URL}?q=podcast")
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "<html" not in html
-    assert 'id="sources-table"' in html and "Podcast ads" in html and "Website form" not in html
+    assert 'id="sources-table"' in html and "Podcast ads" in html
+    assert html.count('<tr id="source-') == 1
     assert "HX-Request" in response.headers["Vary"]
 
 
@@ -383,3 +384,33 @@ def test_huge_ids_and_nul_input_return_404_or_200_not_500(client, login, app):
     response = client.post(f"{URL}/bulk", data={"action": "merge", "target_id": "99999999999",
                                                 "source_ids": ["99999999999", "x"]})
     assert response.status_code == 422
+
+
+def test_merge_without_htmx_redirects_to_list_with_flash(client, login, app):
+    login("admin")
+    source_id = _with_leads(app, "Plain merge", 1)
+    target_id = _source(app, name="Plain target")
+    response = client.post(f"{URL}/{source_id}/merge", data={"target_id": target_id})
+    assert response.status_code == 303 and response.headers["Location"] == URL
+    assert "Merged “Plain merge” into “Plain target”" in client.get(URL).get_data(as_text=True)
+
+
+def test_bulk_without_htmx_redirects_with_flash(client, login, app):
+    login("admin")
+    source_id = _source(app)
+    response = client.post(f"{URL}/bulk", data={"action": "deactivate",
+                                                 "source_ids": [str(source_id)]})
+    assert response.status_code == 303
+    assert "Deactivated 1 of 1" in client.get(URL).get_data(as_text=True)
+
+
+def test_table_refresh_also_refreshes_merge_targets_out_of_band(hx, login, app):
+    login("admin", client_=hx)
+    html = hx.get(URL).get_data(as_text=True)
+    assert 'id="bulk-target"' in html and 'hx-swap-oob="true"' in html
+
+
+def test_full_page_has_single_merge_target_select(client, login):
+    login("admin")
+    html = client.get(URL).get_data(as_text=True)
+    assert html.count('id="bulk-target"') == 1 and "hx-swap-oob" not in html
