@@ -108,9 +108,10 @@ def create() -> Response:
 
 
 def _go(url: str) -> Response:
-    """PRG for plain posts; a soft htmx navigation for boosted ones (htmx can't see a 3xx)."""
+    """PRG for plain posts; HX-Redirect for boosted ones (htmx can't see a 3xx). Not HX-Location:
+    its partial GET would get the form page's submissions fragment instead of the page."""
     if request.headers.get("HX-Request"):
-        return hx_response("", 204, location=url)
+        return hx_response("", 204, redirect=url)
     return redirect(url, 303)
 
 

@@ -169,3 +169,22 @@ def test_screenshots_of_capture_pages(page: Any, live_server: LiveServer, host_s
     screenshot(page, f"capture-form-quarantine-{width}")
     page.goto(f"{live_server.url}/admin/forms/{form_id}/edit")
     screenshot(page, f"capture-form-edit-{width}")
+
+
+def test_create_form_in_browser_lands_on_page_with_key_once(
+        page: Any, live_server: LiveServer, sign_in: Callable[..., str]) -> None:
+    sign_in(page, "marketeer")
+    page.goto(f"{live_server.url}/admin/forms/new")
+    page.get_by_label("Name", exact=True).fill("Newsletter sign-up")
+    page.get_by_label("Allowed origins").fill("not an origin")
+    page.get_by_role("button", name="Create form").click()
+    page.get_by_text("is not an origin").wait_for()
+    assert page.get_by_label("Name", exact=True).input_value() == "Newsletter sign-up"
+    page.get_by_label("Allowed origins").fill("https://www.corp.example")
+    page.get_by_role("button", name="Create form").click()
+    page.get_by_role("heading", name="API key for create-from-site").wait_for()
+    assert page.locator("#new-api-key").input_value().startswith("lfk_")
+    assert page.get_by_role("heading", name="Funnel").is_visible()
+    page.reload()
+    page.get_by_role("heading", name="Embed code").wait_for()
+    assert page.locator("#new-api-key").count() == 0
