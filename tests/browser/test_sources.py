@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from leadapp.extensions import db
@@ -41,7 +42,7 @@ def test_create_rename_and_merge_source_without_leaving_list(page, live_server, 
     page.get_by_role("button", name="Edit name of Browser Expo").click()
     field = page.locator(f"#source-{source_id}-name-input")
     field.wait_for()
-    assert field.evaluate("el => el === document.activeElement")
+    expect(field).to_be_focused()
     field.fill("Browser Expo 2026")
     field.press("Enter")
     page.get_by_role("link", name="Browser Expo 2026").wait_for()
@@ -50,8 +51,7 @@ def test_create_rename_and_merge_source_without_leaving_list(page, live_server, 
 
     # Keyboard path: focus returns to Edit; Enter opens the form again, Escape leaves it unsaved.
     edit = page.get_by_role("button", name="Edit name of Browser Expo 2026")
-    page.wait_for_function("document.activeElement && document.activeElement.matches("
-                           "'.src-inline-edit')")
+    expect(edit).to_be_focused()
     edit.press("Enter")
     field.wait_for()
     field.fill("Not saved")
@@ -72,7 +72,7 @@ def test_create_rename_and_merge_source_without_leaving_list(page, live_server, 
     panel = page.locator("#source-dialog .src-merge-panel")
     panel.wait_for()
     assert "used by 2 leads" in panel.inner_text()
-    assert panel.get_by_label("Merge into").evaluate("el => el === document.activeElement")
+    expect(panel.get_by_label("Merge into")).to_be_focused()
     screenshot(page, "sources-merge-offer")
     panel.get_by_label("Merge into").select_option(label="Referral")
     panel.get_by_role("button", name=re.compile("Merge and delete")).click()
@@ -122,13 +122,30 @@ def test_pages_screenshots(page, live_server, sign_in):
 
     source_id, _ = live_server.run(setup)
     sign_in(page, "admin")
-    page.goto(f"{live_server.url}/admin/leads/sources/{source_id}")
+    page.goto(f"{live_server.url}/admin/leads/sources?q=Screenshot")
+    page.get_by_role("link", name="Screenshot Webinars").click()
     page.get_by_role("heading", name=re.compile("Screenshot Webinars")).wait_for()
+    assert page.url.endswith(f"/admin/leads/sources/{source_id}")
+    assert page.locator("header.topbar").count() == 1
     screenshot(page, "source-detail")
 
     page.goto(f"{live_server.url}/admin/campaigns")
     page.get_by_role("link", name="Spring webinar series").wait_for()
     screenshot(page, "campaigns-list")
+    page.get_by_role("button", name="Edit budget of Spring webinar series").click()
+    budget = page.get_by_label("Budget of Spring webinar series")
+    budget.fill("-5")
+    budget.press("Enter")
+    page.get_by_text("The budget cannot be negative.").wait_for()
+    assert budget.input_value() == "-5"
+    screenshot(page, "campaigns-inline-error")
+    budget.fill("2500")
+    budget.press("Enter")
+    page.get_by_text("2,500.00").wait_for()
+    page.get_by_role("link", name="Spring webinar series").click()
+    page.get_by_role("heading", name="Spring webinar series").wait_for()
+    assert page.locator("header.topbar").count() == 1
+    screenshot(page, "campaign-detail")
 
     page.goto(f"{live_server.url}/admin/api/api_management")
     page.get_by_label("User", exact=True).select_option(index=1)
