@@ -183,3 +183,24 @@ def test_seed_into_empty_database_rebuilds_lead_indexes(app_ctx, monkeypatch):
     assert after == before
     assert {"ix_leads_live_stage", "ix_leads_created_at"} <= after
     assert _count(Lead) == 60
+
+
+def test_seed_command_right_after_db_upgrade_on_empty_file(tmp_path):
+    """`flask db upgrade`, then `flask demo seed` on a new SQLite file (the `make run` path)."""
+    from pathlib import Path
+
+    import flask_migrate
+
+    from leadapp import create_app
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "test",
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'fresh.sqlite3'}"})
+    with app.app_context():
+        flask_migrate.upgrade(directory=str(Path(__file__).resolve().parents[1] / "migrations"))
+    result = app.test_cli_runner().invoke(args=["demo", "seed", "--leads", "40", "--if-empty"])
+    assert result.exit_code == 0, result.output
+    assert "Created 40 leads" in result.output
+    with app.app_context():
+        assert _count(Lead) == 40
+        db.session.remove()
+        db.engine.dispose()
