@@ -2,6 +2,9 @@
 // this script adds the keyboard path (arrows, Enter, Escape), the pick, and aria state.
 (function () {
   "use strict";
+  // Loaded from <head> on a full page load and again from <body> after a boosted navigation.
+  if (window.leadappLeadForm) return;
+  window.leadappLeadForm = true;
 
   function parts(input) {
     const box = input.closest(".js-typeahead");

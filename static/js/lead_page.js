@@ -1,6 +1,9 @@
 // Click-to-edit on the lead page: Enter/blur saves, Escape cancels, focus follows the swap.
 (function () {
   "use strict";
+  // Loaded from <head> on a full page load and again from <body> after a boosted navigation.
+  if (window.leadappLeadPage) return;
+  window.leadappLeadPage = true;
 
   function inlineForm(el) {
     return el && el.closest ? el.closest(".js-inline-form, .js-cancelable") : null;
