@@ -100,6 +100,17 @@
     setTimeout(() => { if (document.activeElement !== input) setOpen(input, false); }, 150);
   });
 
+  // After a rejected save (422/409) put the keyboard on the first field that needs attention.
+  function focusFirstError() {
+    const bad = document.querySelector('#lead-form [aria-invalid="true"]');
+    if (bad) bad.focus();
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", focusFirstError);
+  else focusFirstError();
+  document.addEventListener("htmx:afterSettle", (evt) => {
+    if (evt.detail.target === document.body) focusFirstError();
+  });
+
   document.addEventListener("htmx:afterSwap", (evt) => {
     const list = evt.detail.target;
     if (!list.classList || !list.classList.contains("typeahead-list")) return;
