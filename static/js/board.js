@@ -185,6 +185,13 @@
     }
   });
 
+  // A refused move (409, or 422 outside the dialog) came back with fresh columns: nothing to undo.
+  document.addEventListener("htmx:afterRequest", (evt) => {
+    const status = evt.detail.xhr ? evt.detail.xhr.status : 0;
+    const id = evt.detail.elt && evt.detail.elt.id;
+    if (status === 409 || (status === 422 && id === "lead-move")) pending = null;
+  });
+
   // A refused move refreshes its columns out of band; a failed request leaves the DOM as the
   // drag left it, so put the card back by hand.
   document.addEventListener("htmx:responseError", (evt) => {

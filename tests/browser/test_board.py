@@ -139,6 +139,7 @@ def test_keyboard_move_to_menu_moves_card(page: Any, live_server: LiveServer,
     page.keyboard.press("Enter")
     page.keyboard.press("Tab")  # first stage in the menu: Talking
     assert page.evaluate("document.activeElement.textContent.trim()") == "Talking"
+    screenshot(page, "board-move-menu")
     with page.expect_response(lambda r: r.url.endswith("/board/move")) as info:
         page.keyboard.press("Enter")
     assert info.value.status == 200
@@ -168,6 +169,11 @@ def test_conflicting_move_snaps_back_with_message(page: Any, live_server: LiveSe
     assert column(page, ids, "Won").locator(f"#lead-card-{lead_id}").is_visible()
     assert column(page, ids, "Talking").locator(".lead-card").count() == 0
     assert stage_name(live_server, lead_id) == "Won"
+    # The refreshed columns take drags again, with the card's new version.
+    with page.expect_response(lambda r: r.url.endswith("/board/move")) as info:
+        page.locator(f"#lead-card-{lead_id}").drag_to(column(page, ids, "Talking"))
+    assert info.value.status == 200
+    assert stage_name(live_server, lead_id) == "Talking"
 
 
 def test_board_and_pipelines_screenshots_mobile(page: Any, live_server: LiveServer,
@@ -198,5 +204,24 @@ def test_pipelines_page_reorders_stages_with_keyboard_buttons(page: Any, live_se
     def names() -> list[str]:
         return [s.name for s in db.session.scalar(
             select(Pipeline).where(Pipeline.id == ids["pipeline"])).stages]
+
+    assert live_server.run(names) == ["Talking", "Lead in", "Won", "Lost"]
+
+
+def test_pipelines_page_reorders_stages_by_drag(page: Any, live_server: LiveServer,
+                                                sign_in: Any) -> None:
+    ids = make_pipeline(live_server, {})
+    sign_in(page, "manager")
+    page.goto(f"{live_server.url}/admin/pipelines?pipeline={ids['pipeline']}")
+    page.wait_for_function("() => window.leadappPipelines && window.Sortable")
+    talking = page.locator(f"#stage-row-{ids['stages']['Talking']} .js-handle")
+    with page.expect_response(lambda r: r.url.endswith("/stages/order")) as info:
+        talking.drag_to(page.locator(f"#stage-row-{ids['stages']['Lead in']}"),
+                        target_position={"x": 20, "y": 5})
+    assert info.value.status == 200
+
+    def names() -> list[str]:
+        pipeline = db.session.get(Pipeline, ids["pipeline"])
+        return [s.name for s in pipeline.stages]
 
     assert live_server.run(names) == ["Talking", "Lead in", "Won", "Lost"]

@@ -151,10 +151,10 @@ def test_board_column_shows_first_fifty_then_loads_more(app: Flask, client: Flas
     column = re.search(rf'<ol class="js-stage column-cards" id="stage-{recycled}-cards".*?</ol>',
                        html, re.S).group(0)
     assert column.count('class="lead-card') == 50
-    more = re.search(r'hx-get="([^"]+)"\s+hx-trigger="revealed"', column).group(1)
+    more = re.search(r'hx-get="([^"]+)"\s+hx-trigger="revealed, click"', column).group(1)
     assert "offset=50" in more
     rest = hx.get(more.replace("&amp;", "&")).get_data(as_text=True)
-    assert rest.count('class="lead-card') == 5 and 'hx-trigger="revealed"' not in rest
+    assert rest.count('class="lead-card') == 5 and 'hx-trigger="revealed' not in rest
 
 
 def test_move_to_open_stage_returns_card_and_oob_headers(app: Flask, hx: FlaskClient,
