@@ -293,10 +293,14 @@ if SQLiteCompiler.get_from_hint_text is SQLCompiler.get_from_hint_text:
     SQLiteCompiler.get_from_hint_text = _render_sqlite_hint  # type: ignore[method-assign]
 
 
+def _text_filtered(filters: LeadFilters) -> bool:
+    return bool(filters.search_term or filters.email)
+
+
 def _hinted(statement: Any, filters: LeadFilters) -> Any:
     """A text search scans the narrow search index: SQLite's planner would rather walk a sort or
     stage index and read the wide table row by row (10x slower). Other databases ignore this."""
-    if filters.search_term or filters.email:
+    if _text_filtered(filters):
         return statement.with_hint(Lead, f"INDEXED BY {SEARCH_INDEX}", "sqlite")
     return statement
 
@@ -401,39 +405,70 @@ class LeadPage:
         return self.first + len(self.items) - 1 if self.items else 0
 
 
-def count_statement(filters: LeadFilters, user: User) -> Any:
-    """Matching leads grouped by stage and converted mark (the converted toggle left out)."""
-    marked = Lead.converted_at.is_not(None)
-    statement = scoped(select(Lead.stage_id, marked, func.count()), user)
-    statement = statement.where(*filter_clauses(filters, user)).group_by(Lead.stage_id, marked)
+PROBE_LIMIT = 2000
+
+
+def probe(filters: LeadFilters, user: User) -> list[int] | None:
+    """For a text search: the ids of every match when there are at most PROBE_LIMIT (one scan
+    that stops early for common words), so counting and paging then touch only those rows.
+    None when there is no text search or too many matches to be worth it."""
+    if not _text_filtered(filters):
+        return None
+    statement = _hinted(scoped(select(Lead.id), user).where(*filter_clauses(filters, user)),
+                        filters)
+    ids = list(db.session.scalars(statement.limit(PROBE_LIMIT + 1)))
+    return ids if len(ids) <= PROBE_LIMIT else None
+
+
+def count_statement(filters: LeadFilters, user: User, only: list[int] | None = None) -> Any:
+    """Matching leads and marked-converted ones per stage (the converted toggle left out)."""
+    # count(converted_at) counts the marked ones; grouping by stage_id alone follows the index.
+    statement = scoped(select(Lead.stage_id, func.count(), func.count(Lead.converted_at)), user)
+    statement = statement.where(*filter_clauses(filters, user)).group_by(Lead.stage_id)
+    if only is not None:
+        return statement.where(Lead.id.in_(only))
     return _hinted(statement, filters)
 
 
-def page_ids_statement(filters: LeadFilters, user: User, offset: int, limit: int) -> Any:
-    return (matching(filters, user, Lead.id).order_by(*order_by(filters))
-            .offset(offset).limit(limit))
+def page_ids_statement(filters: LeadFilters, user: User, offset: int, limit: int,
+                       only: list[int] | None = None) -> Any:
+    """The ids of one page. A text search with many matches walks the sort index unhinted: a
+    common word fills a page after a few rows, where a full scan would read them all."""
+    statement = scoped(select(Lead.id), user).where(*filter_clauses(filters, user))
+    if hides_converted(filters):
+        statement = statement.where(not_(converted_clause()))
+    if only is not None:
+        statement = statement.where(Lead.id.in_(only))
+    return statement.order_by(*order_by(filters)).offset(offset).limit(limit)
 
 
-def count(filters: LeadFilters, user: User) -> Counts:
+def count(filters: LeadFilters, user: User, only: list[int] | None = None) -> Counts:
     """Totals by stage kind in one grouped COUNT with the same filters as the rows."""
-    statement = count_statement(filters, user)
+    if only == []:
+        return Counts(total=0, open=0, closed=0, converted=0)
+    statement = count_statement(filters, user, only)
     kinds = dict(db.session.execute(select(Stage.id, Stage.kind)).tuples().all())
     open_ = closed = converted = 0
-    for stage_id, is_marked, number in db.session.execute(statement):
-        if is_marked or kinds.get(stage_id) == StageKind.won:
+    for stage_id, number, marked in db.session.execute(statement):
+        if kinds.get(stage_id) == StageKind.won:
             converted += number
-        elif kinds.get(stage_id) == StageKind.lost:
-            closed += number
+            continue
+        converted += marked
+        if kinds.get(stage_id) == StageKind.lost:
+            closed += number - marked
         else:
-            open_ += number
+            open_ += number - marked
     total = open_ + closed if hides_converted(filters) else open_ + closed + converted
     return Counts(total=total, open=open_, closed=closed, converted=converted)
 
 
-def rows(filters: LeadFilters, user: User, offset: int, limit: int) -> list[Lead]:
+def rows(filters: LeadFilters, user: User, offset: int, limit: int,
+         only: list[int] | None = None) -> list[Lead]:
     """One page of leads, with everything a row shows loaded in a constant number of queries."""
+    if only == []:
+        return []
     # Page the ids first (narrow rows, index-friendly), then load those leads in full.
-    ids = list(db.session.scalars(page_ids_statement(filters, user, offset, limit)))
+    ids = list(db.session.scalars(page_ids_statement(filters, user, offset, limit, only)))
     if not ids:
         return []
     statement = (select(Lead).where(Lead.id.in_(ids))
@@ -446,11 +481,12 @@ def rows(filters: LeadFilters, user: User, offset: int, limit: int) -> list[Lead
 
 def page_of(filters: LeadFilters, user: User) -> LeadPage:
     """Count, clamp the page number to the last page, and load that page's rows."""
-    counts = count(filters, user)
+    only = probe(filters, user)
+    counts = count(filters, user, only)
     last_page = max(1, -(-counts.total // filters.per_page))
     if filters.page > last_page:
         filters = replace(filters, page=last_page)
-    items = rows(filters, user, (filters.page - 1) * filters.per_page, filters.per_page)
+    items = rows(filters, user, (filters.page - 1) * filters.per_page, filters.per_page, only)
     return LeadPage(filters=filters, items=items, counts=counts)
 
 

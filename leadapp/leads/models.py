@@ -168,13 +168,19 @@ Index("ix_leads_pipeline_stage", Lead.pipeline_id, Lead.stage_id)
 # sorted page walks an index and stops after one page; a covering one for the grouped counts;
 # and the search column's, scanned instead of the wide table.
 _LIVE = {"sqlite_where": Lead.deleted_at.is_(None), "postgresql_where": Lead.deleted_at.is_(None)}
-Index("ix_leads_live_created", Lead.created_at, Lead.stage_id, Lead.converted_at,
+# Trailing columns make these covering: a page of ids and the grouped counts never read the
+# wide table, and a filter on source, team or owner walks its index newest first.
+Index("ix_leads_live_created", Lead.created_at, Lead.id, Lead.stage_id, Lead.converted_at,
       Lead.deleted_at, **_LIVE)
 Index("ix_leads_live_title", Lead.title, **_LIVE)
 Index("ix_leads_live_contact", Lead.last_name, Lead.first_name, **_LIVE)
 Index("ix_leads_live_company", Lead.company_name, **_LIVE)
 Index("ix_leads_live_budget", Lead.budget, **_LIVE)
-Index("ix_leads_live_counts", Lead.stage_id, Lead.converted_at, Lead.deleted_at, **_LIVE)
+Index("ix_leads_live_counts", Lead.stage_id, Lead.created_at, Lead.converted_at, Lead.deleted_at,
+      **_LIVE)
+for _column in (Lead.source_id, Lead.team_id, Lead.owner_id):
+    Index(f"ix_leads_live_{_column.key}_created", _column, Lead.created_at, Lead.stage_id,
+          Lead.converted_at, Lead.deleted_at, **_LIVE)
 Index("ix_leads_live_search", Lead.search_text, Lead.stage_id, Lead.converted_at,
       Lead.created_at, Lead.deleted_at, **_LIVE)
 

@@ -268,3 +268,13 @@ def test_matching_ids_feeds_set_based_updates(data, admin):
     ids = db.session.scalars(select(Lead.id).where(
         Lead.id.in_(listing.matching_ids(filters, admin))).order_by(Lead.id)).all()
     assert ids == sorted([data["alpha"], data["beta"]])
+
+
+def test_search_with_many_matches_counts_and_pages_without_the_probe(data, admin, monkeypatch):
+    monkeypatch.setattr(listing, "PROBE_LIMIT", 1)
+    filters = listing.parse_filters(MultiDict({"q": "smith", "converted": "1"}))
+    assert listing.probe(filters, admin) is None
+    page = listing.page_of(filters, admin)
+    assert page.total == 2 and short([lead.title for lead in page.items]) == ["Gamma", "Alpha"]
+    monkeypatch.setattr(listing, "PROBE_LIMIT", 2000)
+    assert sorted(listing.probe(filters, admin)) == sorted([data["alpha"], data["gamma"]])
