@@ -341,3 +341,47 @@ def test_edit_form_keeps_settings_and_saves(app: Flask, client: FlaskClient,
     with app.app_context():
         form = db.session.get(CaptureForm, made.id)
         assert (form.name, form.redirect_url) == ("Renamed", "https://corp.example/thanks")
+
+
+def test_submit_rate_limit_is_shared_through_redis_between_app_servers(
+        app: Flask, tmp_path: Any) -> None:
+    """Two app servers with RATELIMIT_STORAGE_URI=redis://... share one per-address budget."""
+    import uuid
+
+    import pytest
+    import redis
+
+    from leadapp.capture import services
+    from leadapp.reference import ensure_reference_data
+    from tests.conftest import SQLITE, TEST_DB, make_app
+
+    from .conftest import settings
+
+    url = "redis://127.0.0.1:6379/15"
+    try:
+        redis.Redis.from_url(url).ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("Redis is not running on 127.0.0.1:6379")
+    database = f"sqlite:///{tmp_path / 'shared.sqlite3'}" if SQLITE else TEST_DB
+    prefix = f"h7-{uuid.uuid4().hex[:8]}"
+    servers = [make_app(RATELIMIT_STORAGE_URI=url, RATELIMIT_KEY_PREFIX=prefix,
+                        SQLALCHEMY_DATABASE_URI=database, CAPTURE_RATE_LIMIT="3 per minute")
+               for _ in range(2)]
+    with servers[0].app_context():
+        if SQLITE:
+            db.create_all()
+        ensure_reference_data()
+        public_key = services.create_form(settings())[0].public_key
+    try:
+        codes = [servers[n % 2].test_client().post(f"/f/{public_key}", data={}).status_code
+                 for n in range(4)]
+    finally:
+        for server in servers:
+            with server.app_context():
+                db.session.remove()
+                db.engine.dispose()
+        client = redis.Redis.from_url(url)
+        for key in client.scan_iter(f"*{prefix}*"):
+            client.delete(key)
+        client.close()
+    assert codes == [200, 200, 200, 429]
