@@ -277,3 +277,19 @@ def test_reset_password_short_or_mismatched_returns_422(app: Flask, client: Flas
     assert "Use at least 8 characters." in html and "The two passwords differ." in html
     assert 'value="Kept Name"' in html  # the details form still shows the saved values
     assert check_password_hash(get_user(app, user_id).password_hash, TEST_PASSWORD)
+
+
+def test_row_forms_work_with_csrf_from_page_and_fail_without(
+        app: Flask, hx: FlaskClient, login: Callable, make_user: Callable) -> None:
+    import re
+
+    login("admin", client_=hx)
+    user_id = make_user("sales")
+    app.config["WTF_CSRF_ENABLED"] = True
+    page = hx.get("/admin/users", headers={"HX-Boosted": "true"}).get_data(as_text=True)
+    token = re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)
+    assert hx.post(f"/admin/users/{user_id}/role", data={"role": "manager"}).status_code == 400
+    response = hx.post(f"/admin/users/{user_id}/role", data={"role": "manager"},
+                       headers={"X-CSRFToken": token})
+    assert response.status_code == 200
+    assert get_user(app, user_id).role == Role.manager
