@@ -38,13 +38,19 @@ def lead_url(lead_id: int) -> str | None:
     return url_for("leads.detail", lead_id=lead_id)
 
 
-@bp.app_template_global("capture_leads_url")
-def leads_url(form: CaptureForm) -> str | None:
-    """The lead list filtered to this form's source (and campaign)."""
+@bp.app_template_global("capture_leads_link")
+def leads_link(form: CaptureForm) -> tuple[str, str] | None:
+    """(url, label) of the lead list narrowed to this form's leads: by `ref` once the list can
+    filter on it, until then by the form's source and campaign."""
     if "leads.index" not in current_app.view_functions:
         return None
+    from ..leads.listing import FILTER_KEYS
+
+    if "ref" in FILTER_KEYS:
+        return url_for("leads.index", ref=f"form:{form.id}"), "See the leads"
     extra = {"campaign": form.campaign_id} if form.campaign_id else {}
-    return url_for("leads.index", source=form.source_id, **extra)
+    label = "Leads with this source and campaign" if extra else "Leads with this source"
+    return url_for("leads.index", source=form.source_id, **extra), label
 
 
 def _load(form_id: int) -> CaptureForm:
