@@ -196,8 +196,8 @@ def stale_reason(lead: Lead, stage: Stage, now: datetime) -> str | None:
         return None
     if lead.deadline is not None and lead.deadline >= now.date():
         return None
-    touches = [_aware(moment) for moment in (lead.stage_entered_at, lead.last_touched_at,
-                                             lead.created_at)]
+    # Entering the stage is a touch too; a lead never moved entered it when it was created.
+    touches = [_aware(lead.stage_entered_at or lead.created_at), _aware(lead.last_touched_at)]
     last = max((moment for moment in touches if moment is not None), default=None)
     if last is None or now - last < timedelta(days=days):
         return None

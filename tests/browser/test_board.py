@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -179,6 +180,13 @@ def test_conflicting_move_snaps_back_with_message(page: Any, live_server: LiveSe
 def test_board_and_pipelines_screenshots_mobile(page: Any, live_server: LiveServer,
                                                 sign_in: Any, context: Any) -> None:
     ids = make_pipeline(live_server, {"Lead in": 3, "Talking": 2, "Won": 1})
+
+    def age_first_lead() -> None:  # idle for 12 days in a stage that flags leads after 7
+        lead = db.session.get(Lead, ids["Lead in deal 1"])
+        lead.stage_entered_at = lead.last_touched_at = datetime.now(UTC) - timedelta(days=12)
+        db.session.commit()
+
+    live_server.run(age_first_lead)
     sign_in(page, "manager")
     page.goto(f"{live_server.url}/admin/pipelines?pipeline={ids['pipeline']}")
     screenshot(page, "pipelines-1280")
@@ -186,6 +194,8 @@ def test_board_and_pipelines_screenshots_mobile(page: Any, live_server: LiveServ
     screenshot(page, "loss-reasons-1280")
     page.set_viewport_size({"width": 390, "height": 844})
     open_board(page, live_server, ids)
+    stale = page.locator(f"#lead-card-{ids['Lead in deal 1']} .stale-badge")
+    assert "No comment, stage move or edit for 12 days" in stale.get_attribute("title")
     screenshot(page, "board-390")
     page.goto(f"{live_server.url}/admin/pipelines?pipeline={ids['pipeline']}")
     screenshot(page, "pipelines-390")
@@ -225,3 +235,17 @@ def test_pipelines_page_reorders_stages_by_drag(page: Any, live_server: LiveServ
         return [s.name for s in pipeline.stages]
 
     assert live_server.run(names) == ["Talking", "Lead in", "Won", "Lost"]
+
+
+def test_board_reached_through_main_nav_still_drags(page: Any, live_server: LiveServer,
+                                                    sign_in: Any) -> None:
+    """hx-boost swaps only <body>: the board script must come along with the page body."""
+    make_pipeline(live_server, {})
+    sign_in(page, "manager")
+    nav = page.get_by_role("navigation", name="Main")
+    nav.get_by_role("link", name="Board", exact=True).click()
+    page.wait_for_url("**/admin/leads/board")
+    page.wait_for_function(
+        "() => window.leadappBoard && [...document.querySelectorAll('.js-stage')]"
+        ".every((list) => Sortable.get(list))")
+    assert page.get_by_role("heading", name="Board", level=1).is_visible()
