@@ -155,7 +155,8 @@ def _derive(submission: Submission, actor: User | None) -> None:
                             every_field=submission.via == "api")
     first = _repeat_of(submission, values.get("email", ""))
     if first is not None:
-        record(first, ActivityKind.captured, actor, data=_activity_data(submission, repeat=True))
+        record(first, ActivityKind.captured, actor, new=f"{form.name}: repeat submission",
+               data=_activity_data(submission, repeat=True))
         submission.lead_id = first.id
         submission.status = SubmissionStatus.duplicate
         submission.duplicate_note = f"Repeat within 10 minutes: added to lead #{first.id}."

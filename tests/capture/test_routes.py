@@ -86,6 +86,22 @@ def test_submit_valid_creates_lead_and_shows_thanks(
         assert row.status == SubmissionStatus.processed
 
 
+def test_submit_from_plain_iframe_keeps_referrer_and_its_utm_tags(
+        app: Flask, client: FlaskClient, make_form: Callable[..., MadeForm]) -> None:
+    made = make_form()
+    page = client.get(f"/f/{made.public_key}?utm_source=partner&utm_medium=iframe",
+                      headers={"Referer": "https://corp.example/contact?x=1"})
+    token = form_token(page.get_data(as_text=True))
+    fields = dict(re.findall(r'name="(host|ft|lt)" value="([^"]*)"', page.get_data(as_text=True)))
+    fields = {key: value.replace("&#34;", '"') for key, value in fields.items()}
+    client.post(f"/f/{made.public_key}", data={"token": token, **GOOD, **fields})
+    with app.app_context():
+        lead = db.session.scalar(select(Lead))
+        assert lead.first_touch["utm_source"] == "partner"
+        assert lead.first_touch["referrer"] == "https://corp.example/contact?x=1"
+        assert lead.last_touch["host_page"] == "https://corp.example/contact"
+
+
 def test_submit_invalid_rerenders_with_values_and_errors(
         app: Flask, make_form: Callable[..., MadeForm], post_form: Callable[..., Any]) -> None:
     made = make_form()
