@@ -207,3 +207,8 @@ def test_htmx_request_without_current_url_uses_request_path(hx: FlaskClient) -> 
     assert response.status_code == 401
     assert parse_qs(urlsplit(response.headers["HX-Redirect"]).query)["next"] == [
         "/admin/settings/profile"]
+
+
+def test_login_page_with_next_explains_why(client: FlaskClient) -> None:
+    assert "Sign in to continue" in client.get("/login?next=/admin/teams").get_data(as_text=True)
+    assert "Sign in to continue" not in client.get("/login").get_data(as_text=True)
