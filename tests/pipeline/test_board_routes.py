@@ -318,3 +318,17 @@ def test_board_unknown_loss_reason_id_is_refused(app: Flask, hx: FlaskClient,
     response = hx.post(MOVE, data=move_data(app, lead_id, "Closed", loss_reason=missing))
     assert response.status_code == 422
     assert lead_state(app, lead_id)[0] == "New"
+
+
+def test_board_headers_count_only_what_sales_user_may_see(app: Flask, client: FlaskClient,
+                                                          login: Callable[..., int]) -> None:
+    me = login("sales")
+    with app.app_context():
+        someone = UserFactory(role="sales").id
+    make_lead(app, "In process", owner_id=me, budget=Decimal("300"))
+    make_lead(app, "In process", owner_id=someone, budget=Decimal("9000"))
+    html = client.get(BOARD).get_data(as_text=True)
+    in_process = stage_id(app, "In process")
+    header = re.search(rf'id="stage-{in_process}-header".*?</header>', html, re.S).group(0)
+    assert f'id="stage-{in_process}-count" aria-label="1 leads">1<' in header
+    assert "Σ 300" in header and "9,300" not in header

@@ -242,3 +242,35 @@ def test_top_position_is_above_every_card(app_ctx: Flask) -> None:
         stage("Assigned").id))
     assert column("Assigned") == [lead.id, a, b]
     assert default_pipeline() is not None
+
+
+def test_change_stage_above_anchor_skips_cards_hidden_by_filters(app_ctx: Flask) -> None:
+    a, hidden, b = fill("Assigned", 3)  # a filtered board shows only a and b
+    mover = LeadFactory()
+    change_stage(mover, stage("Assigned"), None, position=1, above_id=b, below_id=a)
+    assert column("Assigned") == [a, hidden, mover.id, b]
+
+
+def test_change_stage_below_anchor_when_dropped_last(app_ctx: Flask) -> None:
+    a, b, hidden = fill("Assigned", 3)
+    mover = LeadFactory()
+    change_stage(mover, stage("Assigned"), None, position=2, below_id=b)
+    assert column("Assigned") == [a, b, mover.id, hidden]
+
+
+def test_change_stage_anchor_in_other_column_falls_back_to_position(app_ctx: Flask) -> None:
+    a, b = fill("Assigned", 2)
+    elsewhere = LeadFactory()
+    mover = LeadFactory()
+    change_stage(mover, stage("Assigned"), None, position=1, above_id=elsewhere.id)
+    assert column("Assigned") == [a, mover.id, b]
+
+
+def test_two_users_dropping_into_same_slot_keep_both_cards(app_ctx: Flask) -> None:
+    """Both saw [a, b] and dropped their own card between them: no move is lost or doubled."""
+    a, b = fill("Assigned", 2)
+    first, second = LeadFactory(), LeadFactory()
+    change_stage(first, stage("Assigned"), None, version=first.version, above_id=b, below_id=a)
+    change_stage(second, stage("Assigned"), None, version=second.version, above_id=b,
+                 below_id=a)
+    assert column("Assigned") == [a, first.id, second.id, b]
