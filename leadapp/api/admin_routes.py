@@ -13,6 +13,9 @@ from ..extensions import db, htmx
 from ..web import render
 from .forms import TokenForm
 
+# Ids beyond the 32-bit id columns are a plain 404, never a database error.
+TOKEN = "<int(max=2147483647):token_id>"
+
 bp = Blueprint("api_admin", __name__, url_prefix="/admin/api")
 
 
@@ -64,7 +67,7 @@ def _created(token: ApiToken, plain: str) -> Response:
     return response
 
 
-@bp.delete("/tokens/<int(max=2147483647):token_id>")
+@bp.delete(f"/tokens/{TOKEN}")
 @require("api_tokens.manage")
 def revoke_token(token_id: int) -> Response:
     token = db.get_or_404(ApiToken, token_id, description="There is no such token.")

@@ -27,6 +27,9 @@ from .forms import CAMPAIGN_EDITABLE, CampaignForm
 from .models import Campaign
 from .services import STATUSES
 
+# Ids beyond the 32-bit id columns are a plain 404, never a database error.
+CAMPAIGN = "<int(max=2147483647):campaign_id>"
+
 bp = Blueprint("campaigns", __name__, url_prefix="/admin/campaigns")
 
 
@@ -99,7 +102,7 @@ def _load(campaign_id: int) -> Campaign:
     return db.get_or_404(Campaign, campaign_id, description="There is no such campaign.")
 
 
-@bp.get("/<int(max=2147483647):campaign_id>")
+@bp.get(f"/{CAMPAIGN}")
 @require("sources.view")
 def detail(campaign_id: int) -> Response:
     campaign = _load(campaign_id)
@@ -115,7 +118,7 @@ def _editable(field: str) -> type:
     return CAMPAIGN_EDITABLE[field]
 
 
-@bp.get("/<int(max=2147483647):campaign_id>/fields/<field>")
+@bp.get(f"/{CAMPAIGN}/fields/<field>")
 @require("sources.view")
 def field_display(campaign_id: int, field: str) -> str:
     _editable(field)
@@ -123,7 +126,7 @@ def field_display(campaign_id: int, field: str) -> str:
                            field=field)
 
 
-@bp.get("/<int(max=2147483647):campaign_id>/fields/<field>/form")
+@bp.get(f"/{CAMPAIGN}/fields/<field>/form")
 @require("campaigns.manage")
 def field_form(campaign_id: int, field: str) -> str:
     campaign = _load(campaign_id)
@@ -132,7 +135,7 @@ def field_form(campaign_id: int, field: str) -> str:
                            form=form)
 
 
-@bp.put("/<int(max=2147483647):campaign_id>/fields/<field>")
+@bp.put(f"/{CAMPAIGN}/fields/<field>")
 @require("campaigns.manage")
 def update_field(campaign_id: int, field: str) -> Response:
     campaign, form = _load(campaign_id), _source_choices(_editable(field)())
@@ -149,7 +152,7 @@ def update_field(campaign_id: int, field: str) -> Response:
                                          campaign=campaign, field=field, form=form), status)
 
 
-@bp.post("/<int(max=2147483647):campaign_id>/active")
+@bp.post(f"/{CAMPAIGN}/active")
 @require("campaigns.manage")
 def toggle(campaign_id: int) -> Response:
     campaign = _load(campaign_id)

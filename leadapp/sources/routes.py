@@ -26,6 +26,9 @@ from . import services
 from .forms import SOURCE_EDITABLE, MergeForm, SourceForm
 from .models import LeadSource
 
+# Ids beyond the 32-bit id columns are a plain 404, never a database error.
+SOURCE = "<int(max=2147483647):source_id>"
+
 bp = Blueprint("sources", __name__, url_prefix="/admin/leads/sources")
 
 BULK_ACTIONS = ("activate", "deactivate", "delete", "merge")
@@ -94,7 +97,7 @@ def _load(source_id: int) -> LeadSource:
     return db.get_or_404(LeadSource, source_id, description="There is no such lead source.")
 
 
-@bp.get("/<int(max=2147483647):source_id>")
+@bp.get(f"/{SOURCE}")
 @require("sources.view")
 def detail(source_id: int) -> Response:
     source = _load(source_id)
@@ -110,7 +113,7 @@ def _editable(field: str) -> type:
     return SOURCE_EDITABLE[field]
 
 
-@bp.get("/<int(max=2147483647):source_id>/fields/<field>")
+@bp.get(f"/{SOURCE}/fields/<field>")
 @require("sources.view")
 def field_display(source_id: int, field: str) -> str:
     _editable(field)
@@ -118,7 +121,7 @@ def field_display(source_id: int, field: str) -> str:
                            field=field, ctx=request.args.get("ctx", ""))
 
 
-@bp.get("/<int(max=2147483647):source_id>/fields/<field>/form")
+@bp.get(f"/{SOURCE}/fields/<field>/form")
 @require("sources.manage")
 def field_form(source_id: int, field: str) -> str:
     source = _load(source_id)
@@ -127,7 +130,7 @@ def field_form(source_id: int, field: str) -> str:
                            form=form, ctx=request.args.get("ctx", ""))
 
 
-@bp.put("/<int(max=2147483647):source_id>/fields/<field>")
+@bp.put(f"/{SOURCE}/fields/<field>")
 @require("sources.manage")
 def update_field(source_id: int, field: str) -> Response:
     source, form = _load(source_id), _editable(field)()
@@ -144,7 +147,7 @@ def update_field(source_id: int, field: str) -> Response:
                                          field=field, form=form, ctx=ctx), status)
 
 
-@bp.post("/<int(max=2147483647):source_id>/active")
+@bp.post(f"/{SOURCE}/active")
 @require("sources.manage")
 def toggle(source_id: int) -> Response:
     source = _load(source_id)
@@ -158,7 +161,7 @@ def toggle(source_id: int) -> Response:
     return make_response(body, 200, trigger=_toast(message))
 
 
-@bp.delete("/<int(max=2147483647):source_id>")
+@bp.delete(f"/{SOURCE}")
 @require("sources.manage")
 def delete(source_id: int) -> Response:
     source = _load(source_id)
@@ -184,7 +187,7 @@ def _merge_offer(source: LeadSource, message: str, status: int = 200,
     return make_response(body, status, retarget="#source-dialog", reswap="innerHTML")
 
 
-@bp.get("/<int(max=2147483647):source_id>/merge")
+@bp.get(f"/{SOURCE}/merge")
 @require("sources.manage")
 def merge_form(source_id: int) -> Response:
     source = _load(source_id)
@@ -194,7 +197,7 @@ def merge_form(source_id: int) -> Response:
     return _merge_offer(source, message)
 
 
-@bp.post("/<int(max=2147483647):source_id>/merge")
+@bp.post(f"/{SOURCE}/merge")
 @require("sources.manage")
 def merge(source_id: int) -> Response:
     source = _load(source_id)
