@@ -25,6 +25,7 @@ from sqlalchemy import Table, bindparam, func, insert, inspect, select, update
 from .auth.models import Role, Team, User
 from .auth.services import hash_password
 from .companies.models import Company, Contact, Opportunity
+from .errors import DomainError, RuleViolation
 from .extensions import db
 from .leads.models import Activity, ActivityKind, Lead, LeadContact, Tag, lead_tags
 from .pipeline.models import LossReason, Pipeline, Stage, StageHistory, StageKind
@@ -219,7 +220,11 @@ def seed_command(lead_count: int, seed: int, anchor: datetime | None, if_empty: 
     if if_empty and db.session.scalar(select(func.count(Lead.id))):
         click.echo("The database already holds leads; no demo data added (--if-empty).")
         return
-    report = seed_demo(lead_count, seed=seed, anchor=anchor.date() if anchor else None)
+    try:
+        report = seed_demo(lead_count, seed=seed, anchor=anchor.date() if anchor else None)
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from error
     if report.users_reused:
         click.echo(f"Demo users already existed ({len(report.users_reused)}); reused them and "
                    "added the new leads to them.")
@@ -320,6 +325,9 @@ def _load_refs(rng: random.Random, anchor_at: datetime, user_ids: dict[str, int]
         tag_ids=[_get_or_add(Tag, name).id for name in TAGS],
         companies=[], next_position=_top_positions(stages), next_id=next_id,
     )
+    if not refs.sources or not refs.loss_reasons:
+        raise RuleViolation("The demo needs at least one active lead source and one active "
+                            "loss reason; reactivate one and run the command again.")
     refs.companies = _ensure_companies(rng, refs, max(lead_count // 20, 1), report)
     return refs
 

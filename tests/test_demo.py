@@ -204,3 +204,18 @@ def test_seed_command_right_after_db_upgrade_on_empty_file(tmp_path):
         assert _count(Lead) == 40
         db.session.remove()
         db.engine.dispose()
+
+
+def test_seed_command_without_active_sources_fails_with_message(app):
+    from sqlalchemy import update
+
+    from leadapp.sources.models import LeadSource
+
+    with app.app_context():
+        db.session.execute(update(LeadSource).values(active=False))
+        db.session.commit()
+    result = app.test_cli_runner().invoke(args=["demo", "seed", "--leads", "10"])
+    assert result.exit_code == 1
+    assert "at least one active lead source" in result.output
+    with app.app_context():
+        assert _count(Lead) == 0 and _count(User) == 0
