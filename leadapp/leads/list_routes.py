@@ -66,7 +66,11 @@ def index() -> Response:
     context = _results_context(filters)
     if not wants_fragment():
         context.update(options=listing.filter_options(), views=saved_views.views_for(current_user))
-    return render("leads/index.html", RESULTS, 422 if filters.errors else 200, **context)
+    response = render("leads/index.html", RESULTS, 422 if filters.errors else 200, **context)
+    if wants_fragment():
+        # The form sends every field, empty ones too; push the tidy URL of the same state.
+        response.headers["HX-Push-Url"] = url_for("leads.index", **context["filters"].query())
+    return response
 
 
 # --- Saved views and columns ---------------------------------------------------------------

@@ -55,6 +55,14 @@ def test_index_htmx_request_returns_rows_and_state_only(app, hx, login):
     assert f'id="lead-{data["beta"]}"' in html and f'id="lead-{data["alpha"]}"' not in html
     assert '<div id="list-state" hx-swap-oob="true">' in html
     assert '<input type="hidden" name="sort" value="title">' in html
+    assert response.headers["HX-Push-Url"] == "/admin/leads?q=jones&sort=title&dir=asc"
+
+
+def test_index_htmx_request_pushes_a_url_without_empty_fields(app, hx, login):
+    seed(app)
+    login("admin", client_=hx)
+    response = hx.get("/admin/leads?q=&source=&city=berlin&sort=created&dir=desc&page=7")
+    assert response.headers["HX-Push-Url"] == "/admin/leads?city=berlin"
 
 
 def test_index_boosted_request_gets_the_full_page(app, hx, login):
