@@ -15,6 +15,16 @@ def _bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise RuntimeError(f"{name} must be a whole number, not {value!r}.") from None
+
+
 def _default_database_url() -> str:
     return f"sqlite:///{INSTANCE_DIR / 'leadapp.sqlite3'}"
 
@@ -42,7 +52,7 @@ class Config:
     )
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR") or str(INSTANCE_DIR / "uploads")
-    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH") or 25 * 1024 * 1024)
+    MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 60 * 1024 * 1024)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
@@ -53,6 +63,20 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE")
     PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "http")
+    # Leads
+    DEFAULT_PHONE_REGION = os.environ.get("DEFAULT_PHONE_REGION", "US")
+    LEAD_ATTACHMENT_MAX_BYTES = _int("LEAD_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+    # JSON API
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "300 per minute")
+    API_MAX_CONTENT_LENGTH = _int("API_MAX_CONTENT_LENGTH", 64 * 1024)
+    # Capture forms: hard per-IP limit, soft per-form limit (quarantines), token lifetime (s)
+    CAPTURE_RATE_LIMIT = os.environ.get("CAPTURE_RATE_LIMIT", "30 per minute")
+    CAPTURE_SOFT_LIMIT = os.environ.get("CAPTURE_SOFT_LIMIT", "5 per 10 minutes")
+    CAPTURE_API_RATE_LIMIT = os.environ.get("CAPTURE_API_RATE_LIMIT", "60 per minute")
+    CAPTURE_TOKEN_MAX_AGE = _int("CAPTURE_TOKEN_MAX_AGE", 24 * 3600)
+    # Imports
+    IMPORT_MAX_BYTES = _int("IMPORT_MAX_BYTES", 50 * 1024 * 1024)
+    IMPORT_RUN_INLINE = _bool("IMPORT_RUN_INLINE")
     TRUST_PROXY = _bool("TRUST_PROXY")
     TESTING = False
     DEBUG = _bool("FLASK_DEBUG")

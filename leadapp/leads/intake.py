@@ -1,4 +1,4 @@
-"""Where every new lead starts: one place for the defaults the form, API, capture and import share."""
+"""Where every new lead starts: the defaults the form, API, capture and import share."""
 
 from __future__ import annotations
 
@@ -26,8 +26,8 @@ def default_pipeline() -> Pipeline:
 
 def place_new_lead(lead: Lead, actor: User | None, kind: ActivityKind = ActivityKind.created,
                    data: dict[str, Any] | None = None) -> Lead:
-    """Give a new lead its pipeline and first stage (unless chosen), the top of that column, its
-    first stage-history row and its first timeline entry. Adds to the session; the caller commits."""
+    """Give a new lead its pipeline and first stage (unless chosen), the top of that column,
+    its first stage-history row and timeline entry. Adds to the session; the caller commits."""
     if lead.stage is None and lead.stage_id is None:
         lead.pipeline = lead.pipeline or default_pipeline()
         lead.stage = lead.pipeline.stages[0]
