@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -109,6 +110,8 @@ def test_bulk_tag_asks_with_the_count_then_reports(page, live_server, sign_in):
 def test_lead_list_screenshots_wide_and_narrow(browser, live_server, make_live_user):
     word = "Zs" + uuid.uuid4().hex[:6]
     make_leads(live_server, word)
+    live_server.run(lambda: [LeadFactory(title=f"{word} deleted {n}", deleted_at=datetime.now(UTC))
+                             for n in range(2)])
     for width, height in ((1280, 900), (390, 844)):
         context = browser.new_context(viewport={"width": width, "height": height})
         context.set_default_timeout(10_000)
@@ -134,5 +137,6 @@ def test_lead_list_screenshots_wide_and_narrow(browser, live_server, make_live_u
         assert page.get_by_text("No leads match").is_visible()
         screenshot(page, f"lead-list-empty-{width}")
         page.goto(f"{live_server.url}/admin/leads/trash")
+        assert page.get_by_text(f"{word} deleted 1").is_visible()
         screenshot(page, f"lead-trash-{width}")
         context.close()
