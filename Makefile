@@ -34,8 +34,8 @@ demo: db-upgrade
 run: demo
 	@echo ""
 	@echo "  leadapp is starting at http://$(HOST):$(PORT)/login"
-	@echo "  Sign in as admin@demo.leadapp.test with the password demo-password"
-	@echo "  (also manager@, sales@ and marketeer@demo.leadapp.test, same password)."
+	@echo "  Sign in as admin@demo.leadapp.example with the password demo-password"
+	@echo "  (also manager@, sales@ and marketeer@demo.leadapp.example, same password)."
 	@echo ""
 	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --threads 4 --access-logfile - wsgi:app
 
