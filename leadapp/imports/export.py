@@ -84,17 +84,27 @@ def _row_query(lead_query: Select, keys: list[str]) -> Select:
     return query
 
 
-def rows(lead_query: Select, keys: list[str]) -> Iterator[list[Any]]:
-    """One list of cell values per lead, fetched in chunks (memory stays flat)."""
+def raw_rows(lead_query: Select, keys: list[str]) -> Iterator[list[Any]]:
+    """One list of database values per lead (tags joined), fetched in chunks: flat memory."""
     query = _row_query(lead_query, keys)
     sql_keys = [key for key, _, expr in COLUMNS if key in keys and expr is not None]
     where = {key: index + 1 for index, key in enumerate(sql_keys)}
+    positions = [where.get(key, 0) for key in keys]
+    tags_at = keys.index("tags") if "tags" in keys else -1
     result = db.session.execute(query.execution_options(yield_per=CHUNK))
     for partition in result.partitions():
-        tags = _tags([row[0] for row in partition]) if "tags" in keys else {}
+        tags = _tags([row[0] for row in partition]) if tags_at >= 0 else {}
         for row in partition:
-            yield [", ".join(tags.get(row[0], ())) if key == "tags" else cell(row[where[key]])
-                   for key in keys]
+            values = [row[position] for position in positions]
+            if tags_at >= 0:
+                values[tags_at] = ", ".join(tags.get(row[0], ()))
+            yield values
+
+
+def rows(lead_query: Select, keys: list[str]) -> Iterator[list[Any]]:
+    """Like raw_rows, with every value as the text or number a spreadsheet cell holds."""
+    for values in raw_rows(lead_query, keys):
+        yield [cell(value) for value in values]
 
 
 def _tags(lead_ids: list[int]) -> dict[int, list[str]]:
@@ -111,30 +121,26 @@ def stream_csv(lead_query: Select, keys: list[str]) -> Iterator[bytes]:
     header = io.StringIO()
     csv.writer(header).writerow([COLUMN_LABELS[key] for key in keys])
     yield ("\ufeff" + header.getvalue()).encode()
-    yield from _chunks(_csv_lines(lead_query, keys))
+    yield from _csv_lines(lead_query, keys)
 
 
 def _csv_lines(lead_query: Select, keys: list[str]) -> Iterator[bytes]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    for values in rows(lead_query, keys):
-        writer.writerow([escape_formula(v) if isinstance(v, str) else v for v in values])
+    stamps = [index for index, key in enumerate(keys) if key == "created_at"]
+    risky = set(FORMULA_START)
+    for values in raw_rows(lead_query, keys):
+        for index in stamps:
+            values[index] = cell(values[index])
+        # csv writes None as "" and numbers and dates with str(); only text can be a formula.
+        writer.writerow([f"'{value}" if value.__class__ is str and value[:1] in risky else value
+                         for value in values])
+        if buffer.tell() >= 64 * 1024:
+            yield buffer.getvalue().encode()
+            buffer.seek(0)
+            buffer.truncate()
+    if buffer.tell():
         yield buffer.getvalue().encode()
-        buffer.seek(0)
-        buffer.truncate()
-
-
-def _chunks(lines: Iterable[bytes]) -> Iterator[bytes]:
-    pending: list[bytes] = []
-    size = 0
-    for line in lines:
-        pending.append(line)
-        size += len(line)
-        if size >= 64 * 1024:
-            yield b"".join(pending)
-            pending, size = [], 0
-    if pending:
-        yield b"".join(pending)
 
 
 def ordered_keys(chosen: Iterable[str]) -> list[str]:
@@ -143,23 +149,26 @@ def ordered_keys(chosen: Iterable[str]) -> list[str]:
     return [key for key in COLUMN_KEYS if key in wanted]
 
 
+def _text_cell(sheet: Any, value: str) -> Any:
+    from openpyxl.cell import WriteOnlyCell
+
+    item = WriteOnlyCell(sheet, value=value)
+    item.data_type = "s"
+    return item
+
+
 def write_xlsx(lead_query: Select, keys: list[str]) -> tempfile.SpooledTemporaryFile:
     """An .xlsx in openpyxl's write-only mode (rows go to disk as they come); cells typed as
     strings are stored as text, so nothing in them runs as a formula."""
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Leads")
     sheet.append([COLUMN_LABELS[key] for key in keys])
     for values in rows(lead_query, keys):
-        cells = []
-        for value in values:
-            item = WriteOnlyCell(sheet, value=value)
-            if isinstance(value, str):
-                item.data_type = "s"
-            cells.append(item)
-        sheet.append(cells)
+        # openpyxl turns text starting with "=" into a formula; only those need a typed cell.
+        sheet.append([_text_cell(sheet, value) if value.__class__ is str and value[:1] == "="
+                      else value for value in values])
     # Returned open: the route streams it and closes it when the response ends.
     target = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
     workbook.save(target)
@@ -195,7 +204,7 @@ def chosen_columns(args: Any) -> list[str]:
 
 def _selection(args: Any) -> list[int]:
     ids = [value for key in SELECTION_KEYS for value in args.getlist(key)]
-    return [int(value) for value in ids if str(value).isdigit()][:100_000]
+    return [int(value) for value in ids if str(value).isdigit()][:10_000]
 
 
 def lead_query(args: Any, user: User) -> tuple[Select, str]:

@@ -23,6 +23,7 @@ from ..leads.models import Activity, ActivityKind, Lead, Tag, lead_tags
 from ..sources.models import LeadSource
 from . import mapping as mapping_rules
 from .classify import Classifier, Outcome, as_text, batches, change_label, data_rows
+from .export import escape_formula
 from .models import DuplicateMode, ImportJob, ImportRowError, ImportStatus, ImportUpdate
 from .reading import inspect_file, read_header, to_csv_line
 from .writer import BatchWriter
@@ -283,7 +284,8 @@ def _process(job: ImportJob) -> None:
 def error_csv(job: ImportJob) -> Iterator[str]:
     """The failed rows as they were uploaded, plus an `error` column: fix and re-upload."""
     headers = list((job.options or {}).get("headers", []))
-    yield "\ufeff" + to_csv_line([*headers, "error"])
+    # Cells that a spreadsheet would run as formulas are quoted (the importer strips the quote).
+    yield "\ufeff" + to_csv_line([escape_formula(header) for header in [*headers, "error"]])
     last = 0
     while True:
         rows = db.session.execute(
@@ -295,7 +297,7 @@ def error_csv(job: ImportJob) -> Iterator[str]:
         for row_id, cells, message in rows:
             values = list((cells or {}).get("values", []))
             values += [""] * (len(headers) - len(values))
-            yield to_csv_line([*values, message])
+            yield to_csv_line([escape_formula(str(value)) for value in [*values, message]])
             last = row_id
 
 

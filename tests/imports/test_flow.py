@@ -272,3 +272,20 @@ def test_run_that_crashes_marks_the_job_failed(app, client, login, start_import,
     assert job.status == ImportStatus.failed and "RuntimeError" in job.error
     page = client.get(f"/admin/leads/import/{job_id}").get_data(as_text=True)
     assert "The import stopped" in page
+
+
+def test_error_csv_quotes_formula_cells_and_reimport_strips_the_quote(app, client, login,
+                                                                      start_import, run_job):
+    login()
+    job_id = start_import(rows_file(["=HYPERLINK(\"http://evil\")", "bad", "", "Call", "", "",
+                                     ""]))
+    run_job(job_id)
+    text = client.get(f"/admin/leads/import/{job_id}/errors.csv").get_data(as_text=True)
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    assert rows[1][0] == "'=HYPERLINK(\"http://evil\")"
+    fixed = text.replace(",bad,", ",ok@example.com,").encode()
+    second = start_import(fixed, filename="fixed.csv")
+    run_job(second)
+    with app.app_context():
+        assert db.session.scalar(select(Lead.title).where(Lead.ref == f"import:{second}")) == (
+            "=HYPERLINK(\"http://evil\")")
