@@ -191,8 +191,8 @@ def _merge_offer(source: LeadSource, message: str, status: int = 200,
 @require("sources.manage")
 def merge_form(source_id: int) -> Response:
     source = _load(source_id)
-    leads, forms = services.usage(source.id)
-    message = (services.in_use_message(source.name, leads, forms) if leads or forms
+    used = services.usage(source.id)
+    message = (services.in_use_message(source.name, used) if used
                else f"“{source.name}” has no leads yet.")
     return _merge_offer(source, message)
 

@@ -13,7 +13,6 @@ from sqlalchemy import (
     Select,
     String,
     case,
-    delete,
     func,
     insert,
     literal,
@@ -230,30 +229,44 @@ def update_source(source: LeadSource, **fields: Any) -> LeadSource:
     return source
 
 
-def usage(source_id: int) -> tuple[int, int]:
-    """(leads including the trash, capture forms) that point at a source."""
-    leads = db.session.scalar(select(func.count(Lead.id)).where(Lead.source_id == source_id))
-    forms = db.session.scalar(select(func.count(CaptureForm.id))
-                              .where(CaptureForm.source_id == source_id))
-    return int(leads or 0), int(forms or 0)
+@dataclass(frozen=True)
+class Usage:
+    """What still points at a source: leads (the trash included), capture forms, spend rows."""
+
+    leads: int
+    forms: int
+    spend: int
+
+    def __bool__(self) -> bool:
+        return bool(self.leads or self.forms or self.spend)
 
 
-def in_use_message(name: str, leads: int, forms: int) -> str:
-    parts = []
-    if leads:
-        parts.append(f"{leads} lead" + ("" if leads == 1 else "s"))
-    if forms:
-        parts.append(f"{forms} capture form" + ("" if forms == 1 else "s"))
-    return (f"“{name}” is used by {' and '.join(parts)}. "
+def usage(source_id: int) -> Usage:
+    def count(model: Any) -> int:
+        return int(db.session.scalar(select(func.count(model.id))
+                                     .where(model.source_id == source_id)) or 0)
+
+    return Usage(count(Lead), count(CaptureForm), count(Spend))
+
+
+def _plural(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
+def in_use_message(name: str, used: Usage) -> str:
+    parts = [_plural(count, one, many) for count, one, many in (
+        (used.leads, "lead", "leads"), (used.forms, "capture form", "capture forms"),
+        (used.spend, "spend entry", "spend entries")) if count]
+    text = ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
+    return (f"“{name}” is used by {text}. "
             "Merge it into another source instead, or deactivate it.")
 
 
 def delete_source(source: LeadSource) -> None:
-    """Delete an unused source; one that leads or capture forms use is refused (409)."""
-    leads, forms = usage(source.id)
-    if leads or forms:
-        raise Conflict(in_use_message(source.name, leads, forms))
-    db.session.execute(delete(Spend).where(Spend.source_id == source.id))
+    """Delete an unused source; one that leads, forms or spend use is refused (409)."""
+    used = usage(source.id)
+    if used:
+        raise Conflict(in_use_message(source.name, used))
     db.session.execute(update(Campaign).where(Campaign.source_id == source.id)
                        .values(source_id=None))
     db.session.delete(source)
@@ -325,11 +338,10 @@ def bulk_delete(sources: Sequence[LeadSource]) -> BulkDeleteResult:
     """Delete the unused ones; the in-use ones are kept and reported."""
     deleted, kept = [], []
     for source in sources:
-        leads, forms = usage(source.id)
-        if leads or forms:
-            kept.append(in_use_message(source.name, leads, forms))
+        used = usage(source.id)
+        if used:
+            kept.append(in_use_message(source.name, used))
             continue
-        db.session.execute(delete(Spend).where(Spend.source_id == source.id))
         db.session.execute(update(Campaign).where(Campaign.source_id == source.id)
                            .values(source_id=None))
         deleted.append(source.name)

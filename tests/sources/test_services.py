@@ -95,14 +95,23 @@ def test_delete_source_in_use_raises_conflict_with_count(app_ctx):
         services.delete_source(source)
 
 
-def test_delete_unused_source_deletes_spend_and_detaches_campaigns(app_ctx):
+def test_delete_unused_source_detaches_its_campaigns(app_ctx):
     source = LeadSourceFactory(name="Idle")
     campaign = CampaignFactory(source=source)
+    source_id = source.id
+    services.delete_source(source)
+    assert db.session.get(LeadSource, source_id) is None
+    assert db.session.get(Campaign, campaign.id).source_id is None
+
+
+def test_delete_source_with_spend_raises_conflict_keeping_the_money_trail(app_ctx):
+    source = LeadSourceFactory(name="Paid")
+    LeadFactory(source=source)
     db.session.add(Spend(source=source, spent_on=date(2026, 1, 5), amount=Decimal("10")))
     db.session.commit()
-    services.delete_source(source)
-    assert db.session.get(Campaign, campaign.id).source_id is None
-    assert db.session.scalar(select(func.count()).select_from(Spend)) == 0
+    with pytest.raises(Conflict, match="used by 1 lead and 1 spend entry"):
+        services.delete_source(source)
+    assert db.session.scalar(select(func.count()).select_from(Spend)) == 1
 
 
 def test_merge_moves_leads_campaigns_spend_and_writes_activity(app_ctx):
