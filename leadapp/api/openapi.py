@@ -176,7 +176,7 @@ def lead_sources(doc: Doc) -> None:
         "parameters": [_source_id_param()],
         "delete": {"operationId": "deleteLeadSource", "summary": "Delete a source",
                    "tags": ["Lead sources"],
-                   "description": "Refused with 409 while leads or capture forms use it.",
+                   "description": "Refused with 409 while leads, capture forms or spend use it.",
                    "responses": {"200": success("Deleted.", ref("Success")),
                                  **errors(401, 403, 404, 409, 429)}},
     }
