@@ -71,14 +71,16 @@ def _register_blueprints(app: Flask) -> None:
     from .leads import routes as _lead_routes  # noqa: F401  (views on the leads blueprint)
     from .leads.blueprint import bp as leads_bp
     from .pipeline.routes import bp as pipeline_bp
+    from .reports.routes import bp as reports_bp
+    from .reports.spend_routes import bp as spend_bp
     from .settings.routes import bp as settings_bp
     from .sources.campaign_routes import bp as campaigns_bp
     from .sources.routes import bp as sources_bp
 
     for blueprint in (auth_bp, dashboard_bp, leads_bp, users_bp, teams_bp, settings_bp,
-                      sources_bp, campaigns_bp, api_bp, api_admin_bp, imports_bp,
-                      pipeline_bp,
-                      capture_bp, capture_public_bp, capture_api_bp):
+                      sources_bp, campaigns_bp, api_bp, api_admin_bp, pipeline_bp,
+                      capture_bp, capture_public_bp, capture_api_bp, imports_bp,
+                      reports_bp, spend_bp):
         app.register_blueprint(blueprint)
 
 

@@ -126,3 +126,27 @@ class CommentFactory(BaseFactory):
 
 def loss_reason(name: str = "No budget") -> LossReason:
     return db.session.scalar(select(LossReason).where(LossReason.name == name))
+
+
+# --- reports / spend (issue 9) ---
+from datetime import date as _date  # noqa: E402
+
+from leadapp.models import Opportunity, Spend  # noqa: E402
+
+
+class SpendFactory(BaseFactory):
+    class Meta:
+        model = Spend
+
+    source = factory.SubFactory(LeadSourceFactory)
+    spent_on = factory.LazyFunction(_date.today)
+    amount = Decimal("100.00")
+    note = ""
+
+
+class OpportunityFactory(BaseFactory):
+    class Meta:
+        model = Opportunity
+
+    name = factory.Sequence(lambda n: f"Opportunity {n}")
+    amount = Decimal("5000.00")

@@ -1,0 +1,49 @@
+"""The source performance report: the page (and its htmx partial), CSV export and print view."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, Response, render_template, request, url_for
+from flask_login import current_user
+
+from ..auth.permissions import require
+from ..db_types import utcnow
+from ..web import render
+from . import charts, exporting, services
+from .filters import choices, parse_filters, query_args
+
+bp = Blueprint("reports", __name__, url_prefix="/admin/reports")
+
+
+def _context(with_charts: bool = True) -> dict[str, Any]:
+    filters, errors = parse_filters(request.args, utcnow().date())
+    report = services.source_report(current_user, filters, with_charts=with_charts)
+    return {"report": report, "filters": filters, "errors": errors, "columns": services.COLUMNS,
+            "charts": charts.build(report) if with_charts else None, "choices": choices(),
+            "presets": services.PRESETS, "attributions": services.ATTRIBUTION_LABELS,
+            "link": lambda endpoint="reports.sources", **changes: url_for(
+                endpoint, **query_args(filters, request.args, **changes))}
+
+
+@bp.get("/sources")
+@require("reports.view")
+def sources() -> Response:
+    return render("reports/sources.html", "reports/_partials/report.html", **_context())
+
+
+@bp.get("/sources/print")
+@require("reports.view")
+def print_view() -> str:
+    return render_template("reports/print.html", today=date.today(), **_context())
+
+
+@bp.get("/sources/export.csv")
+@require("reports.view")
+def export() -> Response:
+    filters, _ = parse_filters(request.args, utcnow().date())
+    report = services.source_report(current_user, filters, with_charts=False)
+    name = f"source-report-{filters.start.isoformat()}-{filters.end.isoformat()}.csv"
+    return Response(exporting.report_csv(report), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
