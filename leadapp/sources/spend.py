@@ -123,6 +123,9 @@ def _import_row(line: int, row: dict[str, str], default_source: LeadSource | Non
         (source, f"no source is named “{source_name}”" if source_name else "the source is empty"),
         (campaign or not campaign_name, f"no campaign is named “{campaign_name}”"),
     ) if not ok]
+    if row.get(None):  # type: ignore[call-overload]
+        problems.append("the line has more columns than the first line (quote amounts that "
+                        "contain commas)")
     if not problems and campaign is not None and campaign.source_id not in (None, source.id):
         problems.append(f"the campaign “{campaign.name}” belongs to another source")
     if problems:
