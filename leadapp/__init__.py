@@ -65,6 +65,7 @@ def _register_blueprints(app: Flask) -> None:
     from .capture.api import bp as capture_api_bp
     from .capture.public import bp as capture_public_bp
     from .capture.routes import bp as capture_bp
+    from .companies.routes import companies_bp, contacts_bp, opportunities_bp
     from .dashboard.routes import bp as dashboard_bp
     from .imports.routes import bp as imports_bp
     from .leads import list_routes as _lead_list_routes  # noqa: F401  (the lead list)
@@ -80,6 +81,7 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (auth_bp, dashboard_bp, leads_bp, users_bp, teams_bp, settings_bp,
                       sources_bp, campaigns_bp, api_bp, api_admin_bp, pipeline_bp,
                       capture_bp, capture_public_bp, capture_api_bp, imports_bp,
+                      companies_bp, contacts_bp, opportunities_bp,
                       reports_bp, spend_bp):
         app.register_blueprint(blueprint)
 

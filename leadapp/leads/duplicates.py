@@ -21,6 +21,12 @@ LEGAL_SUFFIXES = {
     "spa", "pty", "kg", "ooo", "pllc", "ug",
 }
 LIMIT = 5
+# A shared mailbox provider says nothing about the company behind an address or website.
+FREE_MAIL_DOMAINS = {
+    "gmail.com", "googlemail.com", "yahoo.com", "yahoo.co.uk", "hotmail.com", "outlook.com",
+    "live.com", "msn.com", "icloud.com", "me.com", "aol.com", "gmx.de", "gmx.net", "web.de",
+    "mail.ru", "yandex.ru", "proton.me", "protonmail.com", "zoho.com", "ukr.net",
+}
 
 
 @dataclass
@@ -39,6 +45,26 @@ def normalise_company(name: str) -> str:
     while len(words) > 1 and words[0] in LEGAL_SUFFIXES:
         words.pop(0)
     return " ".join(words)
+
+
+def web_domain(value: str) -> str:
+    """The registrable-looking host of a website or email ('' for free-mail and junk)."""
+    value = value.strip().lower()
+    host = value.rsplit("@", 1)[1] if "@" in value and "://" not in value else value
+    host = re.sub(r"^[a-z][a-z0-9+.-]*://", "", host).split("/", 1)[0].split(":", 1)[0]
+    host = host.removeprefix("www.")
+    if "." not in host or host in FREE_MAIL_DOMAINS:
+        return ""
+    return host
+
+
+def e164(raw: str, region: str) -> str:
+    """The number in E.164 when phonenumbers can parse it, else ''."""
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        return ""
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def phone_digits(raw: str, region: str) -> set[str]:

@@ -21,11 +21,12 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..auth.permissions import can, require
 from ..companies import services as companies
+from ..companies.forms import ConvertForm
 from ..companies.models import Contact
 from ..errors import Conflict, DomainError
 from ..extensions import db
 from ..web import render, wants_fragment
-from . import attachments, bulk, services
+from . import attachments, bulk, conversion, services
 from .blueprint import bp
 from .duplicates import Match, find_duplicates
 from .forms import LeadForm
@@ -618,3 +619,62 @@ def delete(lead_id: int) -> Response:
     if request.headers.get("HX-Request"):
         return Response("", 204, headers={"HX-Redirect": target})
     return redirect(target, 303)
+
+
+# ---- conversion -------------------------------------------------------------------------------
+
+def _convertible(lead_id: int) -> Lead:
+    lead = services.get_visible_lead(current_user, lead_id)
+    try:
+        conversion.check_convertible(current_user, lead)
+    except DomainError as error:
+        abort(error.status, description=error.message)
+    return lead
+
+
+def _convert_form(lead: Lead, formdata: Any = None) -> ConvertForm:
+    region = current_app.config.get("DEFAULT_PHONE_REGION", "US")
+    company_rows = companies.company_matches(lead)
+    contact_rows = companies.contact_matches(lead, region)
+    form = ConvertForm(formdata=formdata, data=None if formdata else conversion.form_defaults(
+        lead, company_rows, contact_rows))
+    form.company_choice.choices = [(str(row.row.id), row.row.name) for row in company_rows]
+    form.contact_choice.choices = [(str(row.row.id), row.row.full_name) for row in contact_rows]
+    form.owner_id.choices = services.owner_choices(current_user, lead.owner_id)
+    form.candidates = {"company": company_rows, "contact": contact_rows}
+    return form
+
+
+def _convert_section(lead: Lead, form: ConvertForm | None, status: int = 200,
+                     error: str = "") -> Response:
+    context = _page_context(lead) if not wants_fragment() else {"lead": lead}
+    return render("leads/detail.html", "leads/_partials/convert.html", status,
+                  convert_form=form, convert_error=error, **context)
+
+
+@bp.get("/<int:lead_id>/convert")
+@require("leads.convert")
+def convert_form(lead_id: int) -> Response:
+    lead = _convertible(lead_id)
+    return _convert_section(lead, _convert_form(lead))
+
+
+@bp.post("/<int:lead_id>/convert")
+@require("leads.convert")
+def convert(lead_id: int) -> Response:
+    lead = _convertible(lead_id)
+    form = _convert_form(lead, request.form)
+    if not form.validate_on_submit():
+        return _convert_section(lead, form, 422)
+    try:
+        result = conversion.convert_lead(lead, conversion.plan_from(form.data),
+                                         current_user, form.version.data)
+    except DomainError as error:
+        db.session.expire_all()
+        lead = services.get_visible_lead(current_user, lead_id)
+        _field_error(form, error)
+        return _convert_section(lead, form, error.status, error.message)
+    flash(f"Lead converted: {result.summary()}.", "success")
+    if request.headers.get("HX-Request"):
+        return Response("", 204, headers={"HX-Redirect": url_for("leads.detail", lead_id=lead_id)})
+    return redirect(url_for("leads.detail", lead_id=lead_id), 303)
