@@ -19,7 +19,7 @@ from ..extensions import db
 from ..pipeline import services as pipeline_services
 from ..pipeline.models import Stage, StageKind
 from .activity import record
-from .models import ActivityKind, Lead, LeadContact
+from .models import Activity, ActivityKind, Lead, LeadContact
 from .scope import can_see_lead
 
 STALE_MESSAGE = "Someone else changed this lead meanwhile; reload it and convert again."
@@ -40,6 +40,9 @@ class Plan:
     amount: Decimal | None = None
     owner_id: int | None = None
     expected_close: date | None = None
+    # Auto-convert links the company/contact the lead form has just created in this transaction.
+    company_is_new: bool = False
+    contact_is_new: bool = False
 
 
 @dataclass
@@ -152,7 +155,8 @@ def _apply(lead: Lead, plan: Plan, actor: User) -> Result:
     lead.converted_at = utcnow()
     lead.closing_date = lead.closing_date or lead.converted_at.date()
     db.session.flush()
-    result = Result(lead, company, company_created, contact, contact_created, opportunity)
+    result = Result(lead, company, company_created or plan.company_is_new, contact,
+                    contact_created or plan.contact_is_new, opportunity)
     record(lead, ActivityKind.converted, actor, new=result.summary(), data={
         "company_id": company.id, "company_created": company_created, "contact_id": contact.id,
         "contact_created": contact_created, "opportunity_id": opportunity.id})
@@ -218,9 +222,12 @@ def _opportunity(lead: Lead, plan: Plan, company: Company, contact: Contact) -> 
     return opportunity
 
 
-def auto_convert(lead: Lead, actor: User) -> Result:
-    """Convert a lead being created (flushed, not committed) with the default proposal."""
-    return convert_lead(lead, default_plan(lead), actor)
+def describe(lead: Lead) -> str:
+    """What the lead's conversion created or linked, as written on its timeline."""
+    activity = db.session.scalar(select(Activity).where(
+        Activity.lead_id == lead.id, Activity.kind == ActivityKind.converted)
+        .order_by(Activity.id.desc()).limit(1))
+    return activity.new_value if activity else ""
 
 
 def payload(result: Result) -> dict[str, Any]:

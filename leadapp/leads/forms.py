@@ -119,6 +119,7 @@ class LeadForm(FlaskForm):
     pipeline_id = SelectField("Pipeline", coerce=optional_int, validators=[Optional()])
     stage_id = SelectField("Stage", coerce=optional_int, validators=[Optional()])
     version = HiddenField(filters=[optional_int])
+    auto_convert = BooleanField("Convert at once (a qualified lead)")
 
     def set_choices(self, choices: dict[str, list[tuple[Any, str]]]) -> None:
         """Fill the select fields from the service's choice lists."""

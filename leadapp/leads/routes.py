@@ -98,7 +98,9 @@ def _save(form: LeadForm, lead: Lead | None) -> Response:
     except DomainError as error:
         _field_error(form, error)
         return _form_page(form, lead, error.status)
-    flash(f"Lead “{saved.title}” saved.", "success")
+    converted = conversion.describe(saved) if saved.converted_at else ""
+    flash(f"Lead “{saved.title}” saved" + (f" and converted: {converted}." if converted else "."),
+          "success")
     if request.form.get("action") == "exit":
         return redirect(url_for("leads.detail", lead_id=saved.id), 303)
     return redirect(url_for("leads.edit", lead_id=saved.id), 303)

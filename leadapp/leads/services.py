@@ -25,6 +25,7 @@ from ..pipeline import services as pipeline_services
 from ..pipeline.models import LossReason, Pipeline, Stage
 from ..sources.models import Campaign, LeadSource
 from ..sources.services import active_campaigns, active_sources
+from . import conversion
 from .activity import record
 from .forms import normalise_phone
 from .intake import place_new_lead
@@ -161,7 +162,10 @@ def save_lead(lead: Lead | None, data: dict[str, Any], actor: User) -> Lead:
         if data.get("new_company"):
             company.created_from_lead_id = lead.id
         _record_save(lead, actor, creating, changes)
-        db.session.commit()
+        if creating and data.get("auto_convert") and can(actor, "leads.convert"):
+            _auto_convert(lead, data, actor)
+        else:
+            db.session.commit()
     except StaleDataError as exc:
         db.session.rollback()
         raise Conflict(STALE_MESSAGE) from exc
@@ -169,6 +173,14 @@ def save_lead(lead: Lead | None, data: dict[str, Any], actor: User) -> Lead:
         db.session.rollback()
         raise
     return lead
+
+
+def _auto_convert(lead: Lead, data: dict[str, Any], actor: User) -> None:
+    """The lead form's "convert at once": one commit for the new lead and its conversion."""
+    plan = conversion.default_plan(lead)
+    plan.company_is_new, plan.contact_is_new = bool(data.get("new_company")), bool(
+        data.get("new_contact"))
+    conversion.convert_lead(lead, plan, actor)
 
 
 def _resolve_company(data: dict[str, Any]) -> Company:

@@ -227,3 +227,65 @@ def test_lead_page_of_converted_lead_links_the_records(
     body = client.get(f"/admin/leads/{lead_id}").get_data(as_text=True)
     assert f'href="/admin/companies/{company_id}"' in body
     assert "converted the lead: company “Northwind Traders” created" in body
+
+
+# ---- auto-convert ------------------------------------------------------------------------------
+
+def _form(source_id: int, **extra: str) -> dict[str, str]:
+    return {"title": "Rush order", "source_id": str(source_id), "new_company": "y",
+            "new_company_name": "Quick Co", "company_website": "quick.example",
+            "new_contact": "y", "first_name": "Kim", "last_name": "Park", "budget": "750",
+            "currency": "EUR", **extra}
+
+
+def test_create_lead_with_auto_convert_creates_and_converts_at_once(
+        app: Flask, client: FlaskClient, login: Any) -> None:
+    from tests.factories import LeadSourceFactory
+
+    login("sales")
+    source_id = _ids_of(app, lambda: LeadSourceFactory().id)
+    response = client.post("/admin/leads/new", data=_form(source_id, auto_convert="y"),
+                           follow_redirects=True)
+    body = response.get_data(as_text=True)
+    assert "saved and converted: company “Quick Co” created, contact Kim Park created" in body
+    with app.app_context():
+        lead = db.session.scalar(select(Lead).where(Lead.title == "Rush order"))
+        assert lead.converted_at is not None and lead.stage.kind == StageKind.won
+        assert lead.converted_company.name == "Quick Co"
+        assert (lead.opportunity.amount, lead.opportunity.currency) == (Decimal("750.00"), "EUR")
+        assert lead.converted_company.created_from_lead_id == lead.id
+
+
+def test_create_lead_without_auto_convert_stays_open(
+        app: Flask, client: FlaskClient, login: Any) -> None:
+    from tests.factories import LeadSourceFactory
+
+    login("manager")
+    source_id = _ids_of(app, lambda: LeadSourceFactory().id)
+    client.post("/admin/leads/new", data=_form(source_id))
+    with app.app_context():
+        lead = db.session.scalar(select(Lead).where(Lead.title == "Rush order"))
+        assert lead.converted_at is None and lead.stage.kind == StageKind.open
+        assert _count(Opportunity) == 0
+
+
+def test_create_lead_with_auto_convert_when_conversion_fails_saves_nothing(
+        app: Flask, client: FlaskClient, login: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.factories import LeadSourceFactory
+
+    login("admin")
+    source_id = _ids_of(app, lambda: LeadSourceFactory().id)
+
+    def broken(*_args: Any, **_kwargs: Any) -> None:
+        raise RuntimeError("stage service down")
+
+    monkeypatch.setattr(conversion.pipeline_services, "change_stage", broken)
+    with pytest.raises(RuntimeError):
+        client.post("/admin/leads/new", data=_form(source_id, auto_convert="y"))
+    with app.app_context():
+        assert _count(Lead) == 0 and _count(Company) == 0 and _count(Opportunity) == 0
+
+
+def _ids_of(app: Flask, make: Any) -> Any:
+    with app.app_context():
+        return make()
