@@ -1,6 +1,9 @@
 // Capture form page: copy buttons for the embed code and the one-time API key.
 (function () {
   "use strict";
+  // Boosted navigation runs this script again on every visit; the listeners are document-wide.
+  if (window.captureAdminScriptLoaded) return;
+  window.captureAdminScriptLoaded = true;
   function copy(button) {
     var source = document.querySelector(button.getAttribute("data-copy"));
     if (!source) return;

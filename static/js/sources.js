@@ -2,33 +2,36 @@
 // Escape to cancel in-place edits, the merge panel and copying a new token.
 (function () {
   "use strict";
+  // Boosted navigation runs this script again on every visit; the listeners are document-wide.
+  if (window.sourcesScriptLoaded) return;
+  window.sourcesScriptLoaded = true;
 
   function checked() {
-    return Array.from(document.querySelectorAll(".js-row-check:checked"));
+    return Array.from(document.querySelectorAll(".js-src-row-check:checked"));
   }
 
   function updateCount() {
-    const label = document.querySelector(".js-bulk-count");
+    const label = document.querySelector(".js-src-bulk-count");
     if (!label) return;
     const count = checked().length;
     label.textContent = count ? count + " source" + (count === 1 ? "" : "s") + " ticked" : "No sources ticked";
-    const all = document.querySelector(".js-check-all");
-    const boxes = document.querySelectorAll(".js-row-check");
+    const all = document.querySelector(".js-src-check-all");
+    const boxes = document.querySelectorAll(".js-src-row-check");
     if (all) all.checked = boxes.length > 0 && count === boxes.length;
   }
 
   document.addEventListener("change", (evt) => {
-    if (evt.target.matches(".js-check-all")) {
-      document.querySelectorAll(".js-row-check").forEach((box) => { box.checked = evt.target.checked; });
+    if (evt.target.matches(".js-src-check-all")) {
+      document.querySelectorAll(".js-src-row-check").forEach((box) => { box.checked = evt.target.checked; });
     }
-    if (evt.target.matches(".js-check-all, .js-row-check")) updateCount();
+    if (evt.target.matches(".js-src-check-all, .js-src-row-check")) updateCount();
   });
   document.addEventListener("htmx:afterSettle", updateCount);
 
   // Bulk actions confirm with the number of ticked rows before the request is sent.
   document.addEventListener("htmx:confirm", (evt) => {
     const form = evt.detail.elt;
-    if (!form || form.id !== "bulk-form") return;
+    if (!form || form.id !== "src-bulk-form") return;
     const submitter = evt.detail.triggeringEvent && evt.detail.triggeringEvent.submitter;
     const label = submitter ? submitter.dataset.label : "Apply to";
     const count = checked().length;
@@ -60,7 +63,7 @@
   document.addEventListener("click", (evt) => {
     const exportButton = evt.target.closest(".js-export");
     if (exportButton) {
-      const bulk = document.getElementById("bulk-form");
+      const bulk = document.getElementById("src-bulk-form");
       const form = document.createElement("form");
       form.method = "post";
       form.action = bulk.dataset.exportUrl;

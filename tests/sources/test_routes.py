@@ -45,7 +45,7 @@ def _trigger(response) -> dict:
 def test_index_for_managing_roles_shows_create_form_and_bulk_bar(client, login, role):
     login(role)
     html = client.get(URL).get_data(as_text=True)
-    assert 'id="source-create"' in html and 'id="bulk-form"' in html
+    assert 'id="source-create"' in html and 'id="src-bulk-form"' in html
     assert "Website form" in html
 
 
@@ -55,7 +55,7 @@ def test_index_for_sales_is_read_only(client, login, app):
     response = client.get(URL)
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "Visible" in html
-    assert 'id="source-create"' not in html and 'id="bulk-form"' not in html
+    assert 'id="source-create"' not in html and 'id="src-bulk-form"' not in html
     assert "hx-delete" not in html and "inline-edit" not in html
     assert client.post(URL, data={"name": "Nope"}).status_code == 403
     assert client.delete(f"{URL}/{source_id}").status_code == 403

@@ -1,0 +1,28 @@
+"""Feature scripts keep working after boosted navigation, and never act on another feature's page."""
+
+from __future__ import annotations
+
+from tests.factories import LeadFactory, LeadSourceFactory
+
+
+def test_sources_bulk_confirm_after_boosted_visit_from_lead_list(page, live_server, sign_in):
+    name = live_server.run(lambda: LeadSourceFactory(name="Nav check source").name)
+    live_server.run(lambda: LeadFactory(title="Nav check lead").id)
+    sign_in(page, "admin")
+    page.goto(f"{live_server.url}/admin/leads")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Sources").click()
+    page.wait_for_url("**/admin/leads/sources**")
+    page.get_by_label(f"Tick {name}").check()
+    assert page.locator(".js-src-bulk-count").inner_text() == "1 source ticked"
+
+    questions: list[str] = []
+    page.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.dismiss()))
+    page.get_by_role("button", name="Deactivate", exact=True).click()
+    page.wait_for_timeout(300)
+    assert questions == ["Deactivate 1 source?"]
+
+    # Back to the lead list by the nav: its own bulk bar counts leads, not sources.
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Leads").click()
+    page.wait_for_url("**/admin/leads")
+    page.get_by_label("Check Nav check lead").check()
+    assert page.locator(".js-checked-count").inner_text().strip() in {"(1)", "1"}
