@@ -78,6 +78,8 @@ def friendly(error: HTTPException) -> tuple[str, str]:
 
 def handle_http_error(error: HTTPException) -> Response:
     """Answer an HTTP error in the shape its audience expects."""
+    if error.response is not None:  # a view (or a limiter's on_breach) built the answer itself
+        return error.response
     code = error.code or 500
     if code >= 500:
         db.session.rollback()  # a failed flush must not poison the rendering or the next request

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from flask import abort
+from flask import Response, abort
 
 from leadapp.auth.permissions import require
 from leadapp.errors import CSRF_MESSAGE, Conflict
@@ -38,6 +38,10 @@ def routes(app):
     @app.get("/admin/_test/gone")
     def gone_view() -> str:
         abort(404, description="That lead was deleted.")
+
+    @app.get("/f/_test/limited")
+    def limited_view() -> str:
+        abort(Response("A page that may be framed", status=429, headers={"Retry-After": "60"}))
 
     return app
 
@@ -104,6 +108,13 @@ def test_post_to_get_only_page_renders_405_with_allow(client, login):
     assert response.status_code == 405
     assert "GET" in response.headers["Allow"]
     assert "That action is not available here" in response.get_data(as_text=True)
+
+
+def test_error_carrying_its_own_response_is_answered_with_it(client, routes):
+    response = client.get("/f/_test/limited")
+    assert response.status_code == 429
+    assert response.get_data(as_text=True) == "A page that may be framed"
+    assert response.headers["Retry-After"] == "60"
 
 
 def test_htmx_unknown_url_gets_empty_404_with_toast(hx, app):
