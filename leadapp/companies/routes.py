@@ -49,6 +49,10 @@ class Kind:
     merger: Callable[..., dict[str, int]] | None
     noun: str
 
+    @property
+    def a_noun(self) -> str:
+        return f"{'an' if self.noun[0] in 'aeiou' else 'a'} {self.noun}"
+
     def label(self, row: Any) -> str:
         return row.full_name if isinstance(row, Contact) else row.name
 
@@ -222,7 +226,7 @@ def _merge_view(kind: Kind) -> Callable[..., Response]:
             moved = kind.merger(winner, loser, current_user)
         except DomainError as error:
             return _refused(kind, loser, error)
-        done = ", ".join(f"{count} {what}" for what, count in moved.items() if count)
+        done = services.describe_moved(moved)
         flash(f"“{label}” merged into “{kind.label(winner)}”" + (f" ({done} moved)." if done
                                                               else "."), "success")
         return _go(url_for(f"{kind.name}.detail", **{kind.key: winner.id}))

@@ -433,6 +433,16 @@ def merge_contacts(winner: Contact, loser: Contact, actor: User | None) -> dict[
     return moved
 
 
+SINGULAR = {"leads": "lead", "converted leads": "converted lead", "contacts": "contact",
+            "opportunities": "opportunity", "lead links": "lead link"}
+
+
+def describe_moved(moved: dict[str, int]) -> str:
+    """'2 leads, 1 contact' from a merge's counts (only what moved)."""
+    return ", ".join(f"{count} {SINGULAR[what] if count == 1 else what}"
+                     for what, count in moved.items() if count)
+
+
 def _move(model: Any, column: Any, old: int, new: int, versioned: bool = False) -> int:
     values: dict[Any, Any] = {column: new}
     if versioned:  # leads carry an optimistic-lock version: open forms must see the change
