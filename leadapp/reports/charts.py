@@ -109,7 +109,7 @@ def line_chart(report: Report) -> LineChart | None:
         lines.append(Line(label=label[:28], css=f"series-{index}",
                           points=" ".join(f"{x:.1f},{y:.1f}" for x, y, _, _ in coords),
                           last=series[-1][1] if series else 0,
-                          dots=coords if len(coords) <= 60 else []))
+                          dots=coords if len(coords) <= 26 else []))
     every = max(1, len(weeks) // 8)
     x_ticks = [(left + i * step, monday.strftime("%d %b")) for i, monday in enumerate(weeks)
                if i % every == 0]

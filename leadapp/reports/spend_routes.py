@@ -20,6 +20,7 @@ bp = Blueprint("spend", __name__, url_prefix="/admin")
 SOURCE_URL = "/leads/sources/" + ID.format("source_id") + "/spend"
 CAMPAIGN_URL = "/campaigns/" + ID.format("campaign_id") + "/spend"
 ITEM_URL = "/spend/" + ID.format("spend_id")
+PANEL_ROWS = 12  # the newest rows; "Show all" lists the rest
 
 
 def _owner(source_id: int | None, campaign_id: int | None) -> tuple[LeadSource, Campaign | None]:
@@ -32,8 +33,9 @@ def _owner(source_id: int | None, campaign_id: int | None) -> tuple[LeadSource, 
 
 
 def _form(source: LeadSource, campaign: Campaign | None, spend: Spend | None = None,
-          **kwargs: Any) -> SpendForm:
-    form = SpendForm(**kwargs) if spend is None else SpendForm(obj=spend, **kwargs)
+          prefix: str = "spend", **kwargs: Any) -> SpendForm:
+    """The add form (prefix "spend") or a row's edit form ("edit"): distinct ids on one page."""
+    form = SpendForm(obj=spend, prefix=prefix, **kwargs)
     choices: list[tuple[Any, str]] = [("", "— no campaign —")]
     choices += [(item.id, item.name) for item in source.campaigns]
     form.campaign_id.choices = choices if campaign is None else [(campaign.id, campaign.name)]
@@ -45,11 +47,13 @@ def _form(source: LeadSource, campaign: Campaign | None, spend: Spend | None = N
 def _panel(source: LeadSource, campaign: Campaign | None, status: int = 200, **ctx: Any
            ) -> Response:
     ctx.setdefault("form", _form(source, campaign, formdata=None))
-    ctx.setdefault("import_form", SpendImportForm(formdata=None))
+    ctx.setdefault("import_form", SpendImportForm(formdata=None, prefix="spend-import"))
+    show_all = request.args.get("all") == "1"
+    total, count = services.spend_total(source=source, campaign=campaign)
     return render("spend/page.html", "spend/_partials/panel_body.html", status,
-                  source=source, campaign=campaign,
-                  rows=services.spend_for(source=source, campaign=campaign),
-                  total=services.spend_total(source=source, campaign=campaign), **ctx)
+                  source=source, campaign=campaign, total=total, count=count, show_all=show_all,
+                  rows=services.spend_for(source=source, campaign=campaign,
+                                          limit=None if show_all else PANEL_ROWS), **ctx)
 
 
 def _back(source: LeadSource, campaign: Campaign | None) -> Response:
@@ -99,7 +103,7 @@ def create(source_id: int | None = None, campaign_id: int | None = None) -> Resp
 @require("spend.manage")
 def import_csv(source_id: int | None = None, campaign_id: int | None = None) -> Response:
     source, campaign = _owner(source_id, campaign_id)
-    form = SpendImportForm()
+    form = SpendImportForm(prefix="spend-import")
     result = None
     if form.validate():
         try:
@@ -115,7 +119,7 @@ def import_csv(source_id: int | None = None, campaign_id: int | None = None) -> 
 @require("spend.manage")
 def edit(spend_id: int) -> Response:
     spend = db.get_or_404(Spend, spend_id)
-    form = _form(spend.source, spend.campaign if _campaign_panel() else None, spend,
+    form = _form(spend.source, spend.campaign if _campaign_panel() else None, spend, "edit",
                  formdata=None)
     form.spent_on.data = spend.spent_on.isoformat()
     return _panel(spend.source, spend.campaign if _campaign_panel() else None, edit_id=spend.id,
@@ -132,7 +136,7 @@ def _campaign_panel() -> bool:
 def update(spend_id: int) -> Response:
     spend = db.get_or_404(Spend, spend_id)
     fixed = spend.campaign if _campaign_panel() else None
-    form = _form(spend.source, fixed)
+    form = _form(spend.source, fixed, prefix="edit")
     if form.validate():
         try:
             services.update_spend(spend, services.parse_date(form.spent_on.data), form.amount.data,

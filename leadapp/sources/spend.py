@@ -9,7 +9,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import BigInteger, cast, func, select
 
 from ..errors import RuleViolation
 from ..extensions import db
@@ -22,7 +22,7 @@ IMPORT_HEADERS = ("date", "source", "campaign", "amount")
 
 
 def spend_for(source: LeadSource | None = None, campaign: Campaign | None = None,
-              limit: int = 200) -> list[Spend]:
+              limit: int | None = 200) -> list[Spend]:
     """Spend rows of a source or a campaign, newest first."""
     statement = select(Spend).order_by(Spend.spent_on.desc(), Spend.id.desc()).limit(limit)
     if campaign is not None:
@@ -32,13 +32,21 @@ def spend_for(source: LeadSource | None = None, campaign: Campaign | None = None
     return list(db.session.scalars(statement))
 
 
-def spend_total(source: LeadSource | None = None, campaign: Campaign | None = None) -> Decimal:
-    statement = select(func.coalesce(func.sum(Spend.amount), 0))
+def spend_total(source: LeadSource | None = None, campaign: Campaign | None = None
+                ) -> tuple[Decimal, int]:
+    """(sum, number of rows) of a source's or a campaign's spend."""
+    statement = select(func.coalesce(func.sum(_cents(Spend.amount)), 0), func.count(Spend.id))
     if campaign is not None:
         statement = statement.where(Spend.campaign_id == campaign.id)
     elif source is not None:
         statement = statement.where(Spend.source_id == source.id)
-    return Decimal(str(db.session.scalar(statement))).quantize(Decimal("0.01"))
+    cents, count = db.session.execute(statement).one()
+    return (Decimal(int(cents)) / 100).quantize(Decimal("0.01")), count
+
+
+def _cents(value: Any) -> Any:
+    """Exact sums on SQLite too, which keeps NUMERIC as REAL."""
+    return cast(func.round(value * 100), BigInteger)
 
 
 def _check(source: LeadSource, campaign: Campaign | None, amount: Decimal | None) -> None:

@@ -37,6 +37,20 @@ def test_panel_for_source_lists_spend_and_total(hx, login, app):
     assert "<strong>0.30</strong>" in html and "2026-05-02" in html
 
 
+def test_panel_long_list_shows_newest_and_show_all(hx, login, app):
+    login("admin", client_=hx)
+    with app.app_context():
+        source = LeadSourceFactory()
+        for day in range(1, 16):
+            SpendFactory(source=source, spent_on=date(2026, 5, day), amount=Decimal("1.00"))
+        source_id = source.id
+    html = hx.get(f"/admin/leads/sources/{source_id}/spend").get_data(as_text=True)
+    assert "Showing the newest 12 of 15." in html and "2026-05-15" in html
+    assert "2026-05-01" not in html and "<strong>15.00</strong>" in html
+    html = hx.get(f"/admin/leads/sources/{source_id}/spend?all=1").get_data(as_text=True)
+    assert "2026-05-01" in html and "Showing the newest" not in html
+
+
 def test_panel_without_htmx_is_a_full_page(client, login, app):
     login("admin")
     source_id = _source(app, name="Ads")
@@ -50,8 +64,8 @@ def test_create_valid_month_records_first_day(hx, login, app):
         campaign = CampaignFactory(name="Spring")
         source_id, campaign_id = campaign.source_id, campaign.id
     response = hx.post(f"/admin/leads/sources/{source_id}/spend",
-                       data={"spent_on": "2026-05", "amount": "1250.50",
-                             "campaign_id": str(campaign_id), "note": "Google Ads"})
+                       data={"spend-spent_on": "2026-05", "spend-amount": "1250.50",
+                             "spend-campaign_id": str(campaign_id), "spend-note": "Google Ads"})
     assert response.status_code == 200 and "Spend recorded." in response.get_data(as_text=True)
     assert _spend_rows(app) == [(date(2026, 5, 1), Decimal("1250.50"), campaign_id, "Google Ads")]
 
@@ -60,7 +74,8 @@ def test_create_invalid_values_returns_422_with_messages_and_values(hx, login, a
     login("admin", client_=hx)
     source_id = _source(app)
     response = hx.post(f"/admin/leads/sources/{source_id}/spend",
-                       data={"spent_on": "31/05/2026", "amount": "-5", "note": "kept"})
+                       data={"spend-spent_on": "31/05/2026", "spend-amount": "-5",
+                             "spend-note": "kept"})
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "Enter a date as YYYY-MM-DD, or a month as YYYY-MM." in html
@@ -75,7 +90,7 @@ def test_create_on_campaign_page_books_campaign_and_its_source(hx, login, app):
         campaign = CampaignFactory(name="Spring")
         campaign_id, source_id = campaign.id, campaign.source_id
     response = hx.post(f"/admin/campaigns/{campaign_id}/spend",
-                       data={"spent_on": "2026-05-03", "amount": "10"})
+                       data={"spend-spent_on": "2026-05-03", "spend-amount": "10"})
     assert response.status_code == 200
     with app.app_context():
         spend = db.session.scalar(select(Spend))
@@ -88,11 +103,12 @@ def test_update_and_delete_change_the_row(hx, login, app):
         spend_id = SpendFactory(spent_on=date(2026, 5, 1), amount=Decimal("5.00")).id
     edit = hx.get(f"/admin/spend/{spend_id}/edit").get_data(as_text=True)
     assert 'value="2026-05-01"' in edit and "hx-put" in edit
-    response = hx.put(f"/admin/spend/{spend_id}", data={"spent_on": "2026-05-09",
-                                                        "amount": "7.25"})
+    response = hx.put(f"/admin/spend/{spend_id}", data={"edit-spent_on": "2026-05-09",
+                                                        "edit-amount": "7.25"})
     assert response.status_code == 200
     assert _spend_rows(app) == [(date(2026, 5, 9), Decimal("7.25"), None, "")]
-    bad = hx.put(f"/admin/spend/{spend_id}", data={"spent_on": "2026-05-09", "amount": "1.234"})
+    bad = hx.put(f"/admin/spend/{spend_id}", data={"edit-spent_on": "2026-05-09",
+                                                   "edit-amount": "1.234"})
     assert bad.status_code == 422 and "Use at most two decimals." in bad.get_data(as_text=True)
     assert hx.delete(f"/admin/spend/{spend_id}").status_code == 200
     assert _spend_rows(app) == []
@@ -102,13 +118,14 @@ def test_spend_for_sales_is_forbidden(client, login, app):
     login("sales")
     source_id = _source(app)
     assert client.get(f"/admin/leads/sources/{source_id}/spend").status_code == 403
-    assert client.post(f"/admin/leads/sources/{source_id}/spend",
-                       data={"spent_on": "2026-05-01", "amount": "1"}).status_code == 403
+    response = client.post(f"/admin/leads/sources/{source_id}/spend",
+                           data={"spend-spent_on": "2026-05-01", "spend-amount": "1"})
+    assert response.status_code == 403
 
 
 def _upload(hx, source_id: int, text: str):
     return hx.post(f"/admin/leads/sources/{source_id}/spend/import",
-                   data={"file": (io.BytesIO(text.encode()), "spend.csv")},
+                   data={"spend-import-file": (io.BytesIO(text.encode()), "spend.csv")},
                    content_type="multipart/form-data")
 
 

@@ -1,0 +1,81 @@
+"""The report and a spend panel in Chromium: filters, sort, expand, print view; screenshots."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.browser.conftest import (  # noqa: F401  (fixtures)
+    browser,
+    context,
+    live_server,
+    make_live_user,
+    page,
+    screenshot,
+    sign_in,
+)
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def seeded(live_server: Any) -> Any:  # noqa: F811
+    from leadapp.demo import seed_demo
+
+    live_server.run(lambda: seed_demo(3000, seed=7))
+    return live_server
+
+
+def test_report_filters_sort_and_expand_in_browser(seeded, page, sign_in):  # noqa: F811
+    sign_in(page, "marketeer")
+    page.goto(f"{seeded.url}/admin/reports/sources?range=last_12_months")
+    page.get_by_role("link", name="Reports").first.wait_for()
+    assert page.locator("#report-table tbody tr.report-source").count() >= 3
+    screenshot(page, "reports-sources-1280")
+    page.get_by_role("link", name="Leads", exact=True).last.click()
+    page.wait_for_url("**sort=leads**")
+    page.locator(".report-expand").first.click()
+    page.wait_for_url("**expand=**")
+    assert page.locator("tr.report-campaign").count() >= 1
+    page.get_by_label("Attribution").select_option("first_touch")
+    page.wait_for_url("**model=first_touch**")
+    assert "first touch" in page.locator(".report-scope").inner_text()
+    page.get_by_label("From", exact=True).fill("2026-05-10")
+    page.get_by_label("From", exact=True).dispatch_event("change")
+    page.wait_for_url("**range=custom**")
+    assert page.get_by_label("Date range").input_value() == "custom"
+
+
+def test_report_mobile_and_print_view_screenshots(seeded, page, sign_in):  # noqa: F811
+    sign_in(page, "admin")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{seeded.url}/admin/reports/sources?range=last_12_months")
+    page.locator("#report-table").wait_for()
+    screenshot(page, "reports-sources-390")
+    page.set_viewport_size({"width": 1280, "height": 860})
+    page.goto(f"{seeded.url}/admin/reports/sources/print?range=last_12_months")
+    assert page.locator("#report-table").is_visible()
+    screenshot(page, "reports-print")
+
+
+def test_spend_panel_records_spend_in_browser(seeded, page, sign_in):  # noqa: F811
+    from sqlalchemy import select
+
+    from leadapp.extensions import db
+    from leadapp.models import LeadSource
+
+    source_id = seeded.run(lambda: db.session.scalar(select(LeadSource.id).order_by(
+        LeadSource.id)))
+    sign_in(page, "admin")
+    page.goto(f"{seeded.url}/admin/leads/sources/{source_id}")
+    panel = page.locator("#spend-panel")
+    panel.get_by_label("Date or month").fill("2026-13")
+    panel.get_by_label("Amount", exact=True).fill("12.50")
+    panel.get_by_role("button", name="Add spend").click()
+    page.get_by_text("Enter a date as YYYY-MM-DD, or a month as YYYY-MM.").wait_for()
+    assert page.locator("#spend-panel").get_by_label("Amount", exact=True).input_value() == "12.50"
+    page.locator("#spend-panel").get_by_label("Date or month").fill("2026-05")
+    page.locator("#spend-panel").get_by_role("button", name="Add spend").click()
+    page.get_by_text("Spend recorded.").wait_for()
+    screenshot(page, "spend-panel-source")
