@@ -39,7 +39,8 @@ REQUIRED_COLUMNS = ("title",)
 
 STATUSES = {"open": StageKind.open, "won": StageKind.won, "lost": StageKind.lost}
 FILTER_KEYS = ("q", "source", "campaign", "stage", "status", "owner", "team", "tag", "city",
-               "email", "created_from", "created_to", "budget_min", "budget_max", "converted")
+               "email", "ref", "created_from", "created_to", "budget_min", "budget_max",
+               "converted")
 STATE_KEYS = (*FILTER_KEYS, "sort", "dir", "per_page", "page")
 
 
@@ -57,6 +58,7 @@ class LeadFilters:
     tag: int | None = None
     city: str = ""
     email: str = ""
+    ref: str = ""  # where the lead came from: "form:<id>", "import:<id>"
     created_from: date | None = None
     created_to: date | None = None
     budget_min: Decimal | None = None
@@ -156,7 +158,7 @@ def parse_filters(args: Mapping[str, Any]) -> LeadFilters:
     filters = LeadFilters(
         q=text("q", 100), source=ident("source", "source"), campaign=ident("campaign", "campaign"),
         stage=ident("stage", "stage"), status=status, owner=owner, team=ident("team", "team"),
-        tag=ident("tag", "tag"), city=text("city", 120), email=text("email", 254),
+        tag=ident("tag", "tag"), city=text("city", 120), email=text("email", 254), ref=text("ref", 60),
         created_from=day("created_from"), created_to=day("created_to"),
         budget_min=money("budget_min"), budget_max=money("budget_max"),
         converted=raw.get("converted", "") in ("1", "on", "true", "yes"),
@@ -259,6 +261,8 @@ def filter_clauses(filters: LeadFilters, user: User) -> list[ColumnElement[bool]
         # search_text holds the email too: its narrow index narrows the rows cheaply first.
         clauses.append(Lead.search_text.like(_pattern(filters.email.lower()), escape="\\"))
         clauses.append(_like(Lead.email, filters.email))
+    if filters.ref:
+        clauses.append(Lead.ref == filters.ref)
     clauses.extend(_range_clauses(filters))
     return clauses
 

@@ -158,6 +158,8 @@ class Lead(db.Model):
 
 
 Index("ix_leads_created_at", Lead.created_at)
+# Origin filters ("form:3", "import:12") and import undo look leads up by ref.
+Index("ix_leads_ref", Lead.ref, sqlite_where=Lead.ref != "", postgresql_where=Lead.ref != "")
 # Partial: nearly every lead is live, and a plain index made SQLite's planner walk it for the
 # `deleted_at IS NULL` of every scoped query instead of the selective index (25 ms at 100k leads).
 Index("ix_leads_deleted_at", Lead.deleted_at, sqlite_where=Lead.deleted_at.is_not(None),
@@ -217,6 +219,7 @@ class Comment(db.Model):
     updated_at: Mapped[datetime] = updated_at_column()
 
     author: Mapped[User | None] = relationship()
+    lead: Mapped[Lead] = relationship()
 
 
 class Attachment(db.Model):

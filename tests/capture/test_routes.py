@@ -239,7 +239,8 @@ def test_create_form_shows_api_key_once(app: Flask, client: FlaskClient,
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     key = re.search(r'id="new-api-key"[^>]*value="([^"]+)"', page).group(1)
     assert 'data-leadapp-form="' in page and "&lt;iframe src=" in page
-    assert "Leads with this source" in page and "Any website may embed this form" in page
+    assert "See the leads" in page and "ref=form:" in page
+    assert "Any website may embed this form" in page
     assert "new-api-key" not in client.get(response.headers["Location"]).get_data(as_text=True)
     with app.app_context():
         form = db.session.scalar(select(CaptureForm))

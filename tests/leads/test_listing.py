@@ -44,6 +44,7 @@ def build_dataset() -> dict[str, Any]:
     alpha = lead("Alpha deal", first_name="Ann", last_name="Smith", email="ann@acme.com",
                  phone="+49 30 1234567", company_name="Acme GmbH", source=web, campaign=spring,
                  owner=ann, team=north, tags=[vip], city="Berlin", budget=Decimal("5000"),
+                 ref="form:7", ref_id="1",
                  created_at=datetime(2026, 1, 10, 9, tzinfo=UTC), stage=stage_named("New"))
     beta = lead("Beta project", first_name="Bob", last_name="Jones", email="bob@beta.io",
                 phone="+1 212 555 0100", company_name="Beta Inc", source=fair, owner=None,
@@ -172,6 +173,8 @@ def test_converted_leads_are_hidden_until_asked_for(data, admin):
     ({"city": "BERLIN"}, ["Gamma", "Alpha"]),
     ({"city": "mun"}, ["Beta"]),
     ({"email": "beta.io"}, ["Beta"]),
+    ({"ref": "form:7"}, ["Alpha"]),
+    ({"ref": "form:70"}, []),
     ({"created_from": "2026-02-10", "created_to": "2026-03-10"}, ["Gamma", "Beta"]),
     ({"created_to": "2026-01-10"}, ["Alpha"]),
     ({"budget_min": "5000", "budget_max": "12000"}, ["Epsilon", "Alpha"]),
