@@ -158,7 +158,8 @@ def parse_filters(args: Mapping[str, Any]) -> LeadFilters:
     filters = LeadFilters(
         q=text("q", 100), source=ident("source", "source"), campaign=ident("campaign", "campaign"),
         stage=ident("stage", "stage"), status=status, owner=owner, team=ident("team", "team"),
-        tag=ident("tag", "tag"), city=text("city", 120), email=text("email", 254), ref=text("ref", 60),
+        tag=ident("tag", "tag"), city=text("city", 120), email=text("email", 254),
+        ref=text("ref", 60),
         created_from=day("created_from"), created_to=day("created_to"),
         budget_min=money("budget_min"), budget_max=money("budget_max"),
         converted=raw.get("converted", "") in ("1", "on", "true", "yes"),
