@@ -26,12 +26,12 @@ from ..companies.models import Contact
 from ..errors import Conflict, DomainError
 from ..extensions import db
 from ..web import render, wants_fragment
-from . import attachments, bulk, conversion, services
+from . import attachments, bulk, conversion, merge, services
 from .blueprint import bp
 from .duplicates import Match, find_duplicates
 from .forms import LeadForm
 from .forms import field_form as build_field_form
-from .models import Attachment, Comment, Lead
+from .models import Activity, Attachment, Comment, Lead
 
 URL_RE = re.compile(r"(https?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]])")
 
@@ -680,3 +680,76 @@ def convert(lead_id: int) -> Response:
     if request.headers.get("HX-Request"):
         return Response("", 204, headers={"HX-Redirect": url_for("leads.detail", lead_id=lead_id)})
     return redirect(url_for("leads.detail", lead_id=lead_id), 303)
+
+
+# ---- merging two leads ------------------------------------------------------------------------
+
+@bp.app_template_global("undoable_merges")
+def undoable_merges(lead: Lead) -> list[Any]:
+    if not can(current_user, "leads.delete"):
+        return []
+    return merge.undoable_merges(lead)
+
+
+def _merge_page(kept: Lead, other: Lead | None, status: int = 200, error: str = "",
+                picked: set[str] | None = None) -> Response:
+    region = current_app.config.get("DEFAULT_PHONE_REGION", "US")
+    rows = merge.rows(kept, other) if other is not None else []
+    if picked is not None:
+        for row in rows:
+            row.pick_other = row.field in picked
+    return render("leads/merge.html", "leads/_partials/merge_table.html", status, lead=kept,
+                  other=other, rows=rows, error=error,
+                  suggestions=merge.suggestions(current_user, kept, region))
+
+
+@bp.get("/<int:lead_id>/merge")
+@require("leads.delete")
+def merge_form(lead_id: int) -> Response:
+    kept = services.get_visible_lead(current_user, lead_id)
+    other_id = request.args.get("other", type=int)
+    other = services.get_visible_lead(current_user, other_id) if other_id else None
+    error = ""
+    if other is not None:
+        try:
+            merge.check_mergeable(current_user, kept, other)
+        except DomainError as exc:
+            other, error = None, exc.message
+    return _merge_page(kept, other, 200 if not error else 422, error)
+
+
+@bp.post("/<int:lead_id>/merge")
+@require("leads.delete")
+def merge_leads(lead_id: int) -> Response:
+    kept = services.get_visible_lead(current_user, lead_id)
+    other = services.get_visible_lead(current_user, request.form.get("other_id", type=int) or 0)
+    picked = {name for name in merge.FIELDS if request.form.get(f"pick_{name}") == "other"}
+    try:
+        merge.merge_leads(kept, other, picked, current_user)
+    except DomainError as error:
+        db.session.rollback()
+        return _merge_page(kept, other, error.status, error.message, picked)
+    flash(f"“{other.title}” was merged into this lead and moved to the trash. "
+          "You can undo the merge below.", "success")
+    return _go_to_lead(lead_id)
+
+
+@bp.post("/<int:lead_id>/merges/<int:activity_id>/undo")
+@require("leads.delete")
+def undo_merge(lead_id: int, activity_id: int) -> Response:
+    kept = services.get_visible_lead(current_user, lead_id)
+    activity = db.get_or_404(Activity, activity_id)
+    try:
+        other = merge.undo_merge(kept, activity, current_user)
+    except DomainError as error:
+        db.session.rollback()
+        abort(error.status, description=error.message)
+    flash(f"Merge undone: “{other.title}” is back as its own lead.", "success")
+    return _go_to_lead(lead_id)
+
+
+def _go_to_lead(lead_id: int) -> Response:
+    target = url_for("leads.detail", lead_id=lead_id)
+    if request.headers.get("HX-Request"):
+        return Response("", 204, headers={"HX-Redirect": target})
+    return redirect(target, 303)
