@@ -25,6 +25,7 @@ from .leads.models import (
     lead_tags,
 )
 from .pipeline.models import LossReason, Pipeline, Stage, StageHistory, StageKind
+from .reports import models as _report_indexes  # noqa: F401  (indexes on activities)
 from .sources.models import Campaign, LeadSource, Spend
 
 __all__ = [
