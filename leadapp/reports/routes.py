@@ -47,3 +47,13 @@ def export() -> Response:
     name = f"source-report-{filters.start.isoformat()}-{filters.end.isoformat()}.csv"
     return Response(exporting.report_csv(report), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.get("/sources/month")
+@require("reports.view")
+def month_cards() -> str:
+    """This month's totals as small cards (loaded into the dashboard)."""
+    today = utcnow().date()
+    start, _ = services.preset_range("this_month", today)
+    return render_template("reports/_partials/month_cards.html", start=start, today=today,
+                           total=services.month_figures(current_user, today))

@@ -400,13 +400,14 @@ def qualify_stage(filters: Filters) -> Stage | None:
     return pipeline.stages[min(1, len(pipeline.stages) - 1)]
 
 
-def source_report(user: User, filters: Filters, with_charts: bool = True) -> Report:
+def source_report(user: User, filters: Filters, with_charts: bool = True,
+                  with_response: bool = True) -> Report:
     """The report rows (with expanded campaigns), the total row and the weekly series."""
     stage = qualify_stage(filters)
     lead_rows, weekly_counts = _grouped_leads(user, filters, stage, False)
     rows_by_key = _merge(lead_rows, _grouped_spend(filters, False))
     labels = _labels(filters, {group[0] for group in rows_by_key})
-    medians = _median_response(user, filters)
+    medians = _median_response(user, filters) if with_response else {}
     rows: list[Row] = []
     for (key, _), row in rows_by_key.items():
         if filters.attribution != Attribution.source and key != NO_TOUCH and row.leads == 0:
@@ -455,7 +456,7 @@ def month_figures(user: User, today: date) -> Row:
     """This month's totals for the dashboard cards."""
     start, end = preset_range("this_month", today)
     filters = Filters(start=start, end=end)
-    return source_report(user, filters, with_charts=False).total
+    return source_report(user, filters, with_charts=False, with_response=False).total
 
 
 def won_revenue_by_source(user: User) -> dict[int, Decimal]:

@@ -114,3 +114,19 @@ def test_print_view_renders_standalone_table(client, login, app):
 def test_nav_links_reports_for_marketeer_only(client, login, app):
     login("marketeer")
     assert 'href="/admin/reports/sources"' in client.get("/admin").get_data(as_text=True)
+
+
+def test_dashboard_loads_month_cards_for_reporting_roles(client, login, app):
+    login("manager")
+    html = client.get("/admin").get_data(as_text=True)
+    assert 'hx-get="/admin/reports/sources/month"' in html
+    cards = client.get("/admin/reports/sources/month", headers={"HX-Request": "true"})
+    text = cards.get_data(as_text=True)
+    assert cards.status_code == 200 and 'id="report-month-cards"' in text
+    assert "Cost per won lead" in text and "<html" not in text
+
+
+def test_dashboard_month_cards_hidden_for_sales(client, login):
+    login("sales")
+    assert "/admin/reports/sources/month" not in client.get("/admin").get_data(as_text=True)
+    assert client.get("/admin/reports/sources/month").status_code == 403
