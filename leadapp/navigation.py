@@ -15,17 +15,21 @@ class NavItem:
     label: str
     endpoint: str
     permission: str | None = None
+    # Other URL prefixes that belong to this section (e.g. campaigns sit under Sources).
+    sections: tuple[str, ...] = ()
 
 
 MAIN_NAV: tuple[NavItem, ...] = (
     NavItem("Dashboard", "dashboard.index"),
     NavItem("Leads", "leads.index"),
     NavItem("Board", "pipeline.board"),
-    NavItem("Sources", "sources.index", "sources.view"),
-    NavItem("Companies", "companies.index"),
-    NavItem("Reports", "reports.sources", "reports.view"),
+    NavItem("Sources", "sources.index", "sources.view", ("/admin/campaigns",)),
+    NavItem("Companies", "companies.index", None, ("/admin/contacts", "/admin/opportunities")),
+    NavItem("Reports", "reports.sources", "reports.view", ("/admin/reports",)),
     NavItem("Forms", "capture.index", "forms.manage"),
-    NavItem("Settings", "settings.index"),
+    NavItem("Settings", "settings.index", None, (
+        "/admin/users", "/admin/teams", "/admin/pipelines", "/admin/loss-reasons", "/admin/api",
+    )),
 )
 
 
@@ -37,15 +41,22 @@ class NavLink:
 
 
 def nav_items() -> list[NavLink]:
-    links = []
-    for item in MAIN_NAV:
-        if item.endpoint not in current_app.view_functions:
-            continue
-        if item.permission and not can(current_user, item.permission):
-            continue
-        url = url_for(item.endpoint)
-        active = request.endpoint == item.endpoint or (
-            request.blueprint == item.endpoint.split(".")[0] and item.endpoint != "dashboard.index"
-        )
-        links.append(NavLink(item.label, url, active))
-    return links
+    visible = [item for item in MAIN_NAV if item.endpoint in current_app.view_functions
+               and (not item.permission or can(current_user, item.permission))]
+    urls = {item.label: url_for(item.endpoint) for item in visible}
+    current = _current_section(visible, urls)
+    return [NavLink(item.label, urls[item.label], item.label == current) for item in visible]
+
+
+def _current_section(items: list[NavItem], urls: dict[str, str]) -> str | None:
+    """The item whose URL (or one of its sections) is the longest prefix of this page's path:
+    /admin/leads/board is the Board, /admin/leads/42 is Leads, /admin is only the dashboard."""
+    path = request.path.rstrip("/") or "/"
+    best, best_length = None, -1
+    for item in items:
+        for prefix in (urls[item.label].rstrip("/"), *item.sections):
+            exact_only = item.endpoint == "dashboard.index"
+            matches = path == prefix or (not exact_only and path.startswith(prefix + "/"))
+            if matches and len(prefix) > best_length:
+                best, best_length = item.label, len(prefix)
+    return best
