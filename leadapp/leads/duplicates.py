@@ -88,7 +88,7 @@ def _digits_sql(column: ColumnElement[str]) -> ColumnElement[str]:
 
 
 def find_duplicates(user: User, *, email: str = "", phone: str = "", tin: str = "",
-                    company: str = "", region: str = "US",
+                    company: str = "", region: str = "US", website: str = "",
                     exclude_lead_id: int | None = None) -> list[Match]:
     """Existing leads (that the user may see), contacts and companies matching any given value."""
     found: dict[tuple[str, int], Match] = {}
@@ -115,6 +115,11 @@ def find_duplicates(user: User, *, email: str = "", phone: str = "", tin: str = 
         for row in _rows(Company, Company.tin == tin):
             add("company", row.id, row.name, "same TIN")
     _company_name_matches(user, company, exclude_lead_id, add)
+    domain = web_domain(website)
+    if domain:
+        for row in _rows(Company, Company.website.ilike(f"%{domain}%"), limit=20):
+            if web_domain(row.website) == domain:
+                add("company", row.id, row.name, "same website domain")
     return list(found.values())
 
 

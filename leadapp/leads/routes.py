@@ -84,6 +84,7 @@ def _matches_for(form: LeadForm, lead: Lead | None) -> list[Match]:
         company=((form.new_company_name.data or "") if new_company else "")
         or form.company_name.data or "",
         region=current_app.config.get("DEFAULT_PHONE_REGION", "US"),
+        website=(form.company_website.data or "") if new_company else "",
         exclude_lead_id=lead.id if lead else None,
     )
 

@@ -289,3 +289,18 @@ def test_create_lead_with_auto_convert_when_conversion_fails_saves_nothing(
 def _ids_of(app: Flask, make: Any) -> Any:
     with app.app_context():
         return make()
+
+
+def test_find_duplicates_with_website_matches_company_by_domain_not_free_mail(
+        app_ctx: Flask) -> None:
+    from leadapp.leads.duplicates import find_duplicates, web_domain
+
+    user = UserFactory(role="admin")
+    company = CompanyFactory(name="Umbrella", website="http://www.umbrella.example/")
+    CompanyFactory(name="Mailbox", website="https://gmail.com")
+    found = find_duplicates(user, website="umbrella.example/contact")
+    assert [(m.kind, m.id, m.reasons) for m in found] == [
+        ("company", company.id, ["same website domain"])]
+    assert find_duplicates(user, website="https://gmail.com") == []
+    assert (web_domain("Ann@Umbrella.example"), web_domain("ann@gmail.com")) == (
+        "umbrella.example", "")
