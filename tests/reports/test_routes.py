@@ -130,3 +130,13 @@ def test_dashboard_month_cards_hidden_for_sales(client, login):
     login("sales")
     assert "/admin/reports/sources/month" not in client.get("/admin").get_data(as_text=True)
     assert client.get("/admin/reports/sources/month").status_code == 403
+
+
+def test_sources_list_shows_won_revenue_per_source(client, login, app):
+    login("sales")
+    _build(app)
+    html = client.get("/admin/leads/sources?q=Ads").get_data(as_text=True)
+    assert "Won revenue</th>" in html
+    # Sales see the unassigned dataset leads; all-time won revenue includes the leads
+    # created outside May (budget 1000.00 each from the factory): 3500.35 + 2 × 1000.00.
+    assert "5,500.35" in html
