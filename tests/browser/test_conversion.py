@@ -75,7 +75,11 @@ def test_convert_lead_end_to_end_links_company_and_shows_links(page: Any, live_s
         screenshot(page, f"opportunities_list{suffix}")
         page.goto(f"{live_server.url}/admin/companies/{company_id}")
         screenshot(page, f"company_page{suffix}")
-        page.go_back()
+        page.goto(f"{live_server.url}/admin/contacts")
+        screenshot(page, f"contacts_list{suffix}")
+        page.get_by_role("link", name="Maria Anders").click()
+        page.get_by_role("heading", name="Maria Anders").wait_for()
+        screenshot(page, f"contact_page{suffix}")
 
 
 def test_convert_partial_on_a_phone_fits(page: Any, live_server: Any, sign_in: Any) -> None:
@@ -89,3 +93,39 @@ def test_convert_partial_on_a_phone_fits(page: Any, live_server: Any, sign_in: A
     form.get_by_label("First name").wait_for()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     screenshot(page, "convert_partial_390")
+
+
+def test_merge_two_leads_side_by_side_and_undo(page: Any, live_server: Any,
+                                               sign_in: Any) -> None:
+    sign_in(page, "manager")
+
+    def make() -> tuple[int, int]:
+        kept = LeadFactory(title="Globex kiosk", email="hank@globex-merge.example", phone="")
+        other = LeadFactory(title="Globex kiosks (form)", email="HANK@globex-merge.example",
+                            phone="+12025550188", city="Springfield")
+        return kept.id, other.id
+
+    kept_id, other_id = live_server.run(make)
+    page.goto(f"{live_server.url}/admin/leads/{kept_id}")
+    page.get_by_role("link", name="Merge…").click()
+    page.get_by_text("same email").wait_for()
+    page.get_by_role("link", name="Globex kiosks (form)").click()
+    page.get_by_role("button", name="Merge leads").wait_for()
+    screenshot(page, "lead_merge")
+    assert page.get_by_role("radio", name="+12025550188").is_checked()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Merge leads").click()
+    page.get_by_text("was merged into this lead").wait_for()
+
+    def phone() -> str:
+        return db.session.get(Lead, kept_id).phone
+
+    assert live_server.run(phone) == "+12025550188"
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Undo merge").click()
+    page.get_by_text("Merge undone").wait_for()
+    assert live_server.run(phone) == ""
+    assert live_server.run(lambda: db.session.get(Lead, other_id).deleted_at) is None
+    page.set_viewport_size({"width": 390, "height": 860})
+    page.goto(f"{live_server.url}/admin/leads/{kept_id}/merge?other={other_id}")
+    screenshot(page, "lead_merge_390")
