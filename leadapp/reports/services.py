@@ -38,6 +38,7 @@ from ..sources.models import Campaign, LeadSource, Spend
 
 NO_TOUCH = "(no touch data)"
 NO_CAMPAIGN = "(no campaign)"
+TOTAL_KEY = "\x00total"  # never a source id or a utm_source (NUL is stripped from input)
 CENT = Decimal("0.01")
 RESPONSE_KINDS = (ActivityKind.commented, ActivityKind.stage_moved, ActivityKind.field_changed)
 
@@ -337,8 +338,12 @@ def _median_response(user: User, filters: Filters) -> dict[str, float]:
     samples: dict[str, list[float]] = defaultdict(list)
     for group, seconds in db.session.execute(scoped(statement, user)):
         samples[group].append(float(seconds))
-    return {group: max(statistics.median(values), 0.0) / 3600
-            for group, values in samples.items()}
+    medians = {group: max(statistics.median(values), 0.0) / 3600
+               for group, values in samples.items()}
+    everyone = [value for values in samples.values() for value in values]
+    if everyone:
+        medians[TOTAL_KEY] = max(statistics.median(everyone), 0.0) / 3600
+    return medians
 
 
 def _labels(filters: Filters, keys: set[str]) -> dict[str, tuple[str, int | None]]:
@@ -415,7 +420,7 @@ def source_report(user: User, filters: Filters, with_charts: bool = True,
         label, source_id = labels.get(key, (key, None))
         rows.append(replace(row, label=label, source_id=source_id,
                             median_response=medians.get(key)))
-    total = Row(key="total", label="Total")
+    total = Row(key="total", label="Total", median_response=medians.get(TOTAL_KEY))
     for row in rows:
         total.add(row)
     if filters.expand:

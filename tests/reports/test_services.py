@@ -64,6 +64,7 @@ def test_report_total_row_adds_every_source_exactly(app_ctx: Flask) -> None:
     assert total.revenue == Decimal("3500.35")
     assert total.spend == Decimal("300.30")
     assert total.cpl == Decimal("50.05")
+    assert total.median_response == pytest.approx(3.0, abs=1e-4)
 
 
 def test_report_midnight_boundaries_include_first_and_exclude_next_day(app_ctx: Flask) -> None:

@@ -79,3 +79,12 @@ def test_spend_panel_records_spend_in_browser(seeded, page, sign_in):  # noqa: F
     page.locator("#spend-panel").get_by_role("button", name="Add spend").click()
     page.get_by_text("Spend recorded.").wait_for()
     screenshot(page, "spend-panel-source")
+
+
+def test_dashboard_month_cards_load_in_browser(seeded, page, sign_in):  # noqa: F811
+    sign_in(page, "manager")
+    page.goto(f"{seeded.url}/admin")
+    cards = page.locator("#report-month-cards")
+    cards.get_by_text("Cost per won lead").wait_for()
+    assert cards.get_by_role("link", name="Open the source report").is_visible()
+    screenshot(page, "reports-dashboard-cards")
