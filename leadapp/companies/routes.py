@@ -115,7 +115,8 @@ def _detail_context(kind: Kind, row: Any) -> dict[str, Any]:
     context: dict[str, Any] = {"kind": kind, "row": row, kind.noun: row}
     if isinstance(row, Company):
         context.update(leads=services.company_leads(row, current_user),
-                       opportunities=services.company_opportunities(row))
+                       opportunities=services.company_opportunities(row),
+                       origin=services.origin_lead(row, current_user))
     elif isinstance(row, Contact):
         context.update(leads=services.contact_leads(row, current_user),
                        opportunities=services.contact_opportunities(row))

@@ -266,6 +266,14 @@ def contact_leads(contact: Contact, user: User) -> list[Lead]:
     return list(db.session.scalars(scoped(query, user).order_by(Lead.created_at.desc())))
 
 
+def origin_lead(company: Company, user: User) -> Lead | None:
+    """The lead the company was created from, when the user may see it."""
+    if company.created_from_lead_id is None:
+        return None
+    query = select(Lead).where(Lead.id == company.created_from_lead_id)
+    return db.session.scalar(scoped(query, user))
+
+
 def contact_opportunities(contact: Contact) -> list[Opportunity]:
     return list(db.session.scalars(select(Opportunity).where(Opportunity.contact_id == contact.id)
                                    .order_by(Opportunity.created_at.desc())))

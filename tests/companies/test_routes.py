@@ -124,6 +124,7 @@ def test_company_page_lists_contacts_leads_and_opportunities(app: Flask, client:
     body = client.get(f"/admin/companies/{company_id}").get_data(as_text=True)
     assert "Big deal" in body and f'href="/admin/leads/{lead_id}"' in body
     assert "was created from it" in body and "Jane" in body
+    assert f'created from the lead <a href="/admin/leads/{lead_id}">Big deal</a>' in body
     assert "/admin/opportunities/" in body
 
 
@@ -223,3 +224,20 @@ def test_create_contact_with_company_links_it(app: Flask, hx: FlaskClient, login
         contact = db.session.scalar(select(Contact).where(Contact.last_name == "Lee"))
         assert contact.company_id == company_id
         assert db.session.scalar(select(Lead)) is None
+
+
+def test_index_sorted_by_lead_count_puts_busiest_first(app: Flask, client: FlaskClient,
+                                                       login: Any) -> None:
+    login("admin")
+
+    def make() -> None:
+        quiet, busy = CompanyFactory(name="Quiet"), CompanyFactory(name="Busy")
+        LeadFactory(company=busy)
+        LeadFactory(converted_company=busy)
+        LeadFactory(company=quiet)
+
+    _ids(app, make)
+    body = client.get("/admin/companies?sort=leads&dir=desc").get_data(as_text=True)
+    assert body.index(">Busy<") < body.index(">Quiet<")
+    body = client.get("/admin/companies?sort=leads&dir=asc").get_data(as_text=True)
+    assert body.index(">Quiet<") < body.index(">Busy<")

@@ -304,3 +304,17 @@ def test_find_duplicates_with_website_matches_company_by_domain_not_free_mail(
     assert find_duplicates(user, website="https://gmail.com") == []
     assert (web_domain("Ann@Umbrella.example"), web_domain("ann@gmail.com")) == (
         "umbrella.example", "")
+
+
+def test_convert_when_another_request_converted_meanwhile_is_refused(app_ctx: Flask) -> None:
+    from sqlalchemy import update
+
+    actor = UserFactory(role="admin")
+    lead = _lead()
+    # Another request's write lands between our read and our flush (the lead's version moves on).
+    db.session.execute(update(Lead).where(Lead.id == lead.id)
+                       .values(version=Lead.version + 1)
+                       .execution_options(synchronize_session=False))
+    with pytest.raises(Conflict, match="Someone else changed this lead"):
+        conversion.convert_lead(lead, conversion.default_plan(lead), actor)
+    assert (_count(Company), _count(Contact), _count(Opportunity)) == (0, 0, 0)
