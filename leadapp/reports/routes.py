@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -37,7 +36,7 @@ def sources() -> Response:
 @bp.get("/sources/print")
 @require("reports.view")
 def print_view() -> str:
-    return render_template("reports/print.html", today=date.today(), **_context())
+    return render_template("reports/print.html", today=utcnow().date(), **_context())
 
 
 @bp.get("/sources/export.csv")

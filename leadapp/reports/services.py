@@ -318,8 +318,10 @@ def _grouped_spend(filters: Filters, by_campaign: bool) -> dict[tuple[str, str |
             for values in db.session.execute(statement)}
 
 
-def _median_response(user: User, filters: Filters) -> dict[str, float]:
-    """Median hours from creation to the first comment, stage move or edit by a person.
+def _median_response(user: User, filters: Filters, by_campaign: bool = False
+                     ) -> dict[tuple[str, str | None], float]:
+    """Median hours from creation to the first comment, stage move or edit by a person, per
+    source (with the total under TOTAL_KEY) or per expanded source's campaign.
 
     SQL finds each lead's first response (one pass over the partial index
     ix_activities_person_first, from the range's first day on, since a response cannot precede
@@ -328,21 +330,25 @@ def _median_response(user: User, filters: Filters) -> dict[str, float]:
     100k-lead demo data, about 60 ms); SQLite has no median, and window functions were slower.
     """
     low, _ = _bounds(filters)
-    key, _ = _keys(filters)
+    key, campaign_key = _keys(filters)
     first = (select(Activity.lead_id, func.min(Activity.created_at).label("at"))
              .where(Activity.actor_id.is_not(None), Activity.kind.in_(RESPONSE_KINDS),
                     Activity.created_at >= low)
              .group_by(Activity.lead_id).subquery())
-    statement = (select(key, _seconds_between(first.c.at, Lead.created_at))
+    statement = (select(key, campaign_key if by_campaign else literal(None),
+                        _seconds_between(first.c.at, Lead.created_at))
                  .join(first, first.c.lead_id == Lead.id).where(*_lead_conditions(filters)))
-    samples: dict[str, list[float]] = defaultdict(list)
-    for group, seconds in db.session.execute(scoped(statement, user)):
-        samples[group].append(float(seconds))
+    if by_campaign:
+        statement = statement.where(key.in_(filters.expand))
+    samples: dict[tuple[str, str | None], list[float]] = defaultdict(list)
+    for group, campaign, seconds in db.session.execute(scoped(statement, user)):
+        samples[(str(group), None if campaign is None else str(campaign))].append(
+            float(seconds))
     medians = {group: max(statistics.median(values), 0.0) / 3600
                for group, values in samples.items()}
     everyone = [value for values in samples.values() for value in values]
-    if everyone:
-        medians[TOTAL_KEY] = max(statistics.median(everyone), 0.0) / 3600
+    if everyone and not by_campaign:
+        medians[(TOTAL_KEY, None)] = max(statistics.median(everyone), 0.0) / 3600
     return medians
 
 
@@ -419,8 +425,8 @@ def source_report(user: User, filters: Filters, with_charts: bool = True,
             continue  # spend of a source no lead's utm_source names
         label, source_id = labels.get(key, (key, None))
         rows.append(replace(row, label=label, source_id=source_id,
-                            median_response=medians.get(key)))
-    total = Row(key="total", label="Total", median_response=medians.get(TOTAL_KEY))
+                            median_response=medians.get((key, None))))
+    total = Row(key="total", label="Total", median_response=medians.get((TOTAL_KEY, None)))
     for row in rows:
         total.add(row)
     if filters.expand:
@@ -436,12 +442,14 @@ def _attach_campaigns(user: User, filters: Filters, stage: Stage | None,
     grouped = _merge(_grouped_leads(user, filters, stage, True)[0],
                      _grouped_spend(filters, True))
     labels = _campaign_labels(filters, {group[1] for group in grouped})
+    medians = _median_response(user, filters, by_campaign=True)
     for row in rows:
         if row.key not in filters.expand:
             continue
         row.campaigns = sort_rows(
             [replace(item, key=f"{row.key}:{group[1]}", label=labels.get(group[1], group[1]),
-                     campaign_id=int(group[1]) if group[1] and group[1].isdigit() else None)
+                     campaign_id=int(group[1]) if group[1] and group[1].isdigit() else None,
+                     median_response=medians.get(group))
              for group, item in grouped.items() if group[0] == row.key],
             filters.sort, filters.desc)
 

@@ -94,6 +94,8 @@ def test_report_expanded_source_lists_campaigns_with_same_columns(app_ctx: Flask
         2, 2, Decimal("1000.10"), Decimal("100.10"))
     assert spring.avg_days == Decimal("6.0")
     assert (none.leads, none.revenue, none.spend) == (3, Decimal("2500.25"), Decimal("0.20"))
+    assert spring.median_response == pytest.approx(2.0, abs=1e-4)  # l3's only answer is a bot's
+    assert none.median_response == pytest.approx(4.0, abs=1e-4)
 
 
 def test_report_first_touch_groups_by_utm_source_and_no_touch(app_ctx: Flask) -> None:
