@@ -626,13 +626,15 @@ def delete(lead_id: int) -> Response:
 
 # ---- conversion -------------------------------------------------------------------------------
 
-def _convertible(lead_id: int) -> Lead:
-    lead = services.get_visible_lead(current_user, lead_id)
+def _refusal(lead: Lead) -> Response | None:
+    """The Convert section with the reason, when this lead cannot be converted (now)."""
     try:
         conversion.check_convertible(current_user, lead)
     except DomainError as error:
-        abort(error.status, description=error.message)
-    return lead
+        if not wants_fragment():
+            abort(error.status, description=error.message)
+        return _convert_section(lead, None, error.status, error.message)
+    return None
 
 
 def _convert_form(lead: Lead, formdata: Any = None) -> ConvertForm:
@@ -658,14 +660,17 @@ def _convert_section(lead: Lead, form: ConvertForm | None, status: int = 200,
 @bp.get("/<int:lead_id>/convert")
 @require("leads.convert")
 def convert_form(lead_id: int) -> Response:
-    lead = _convertible(lead_id)
-    return _convert_section(lead, _convert_form(lead))
+    lead = services.get_visible_lead(current_user, lead_id)
+    return _refusal(lead) or _convert_section(lead, _convert_form(lead))
 
 
 @bp.post("/<int:lead_id>/convert")
 @require("leads.convert")
 def convert(lead_id: int) -> Response:
-    lead = _convertible(lead_id)
+    lead = services.get_visible_lead(current_user, lead_id)
+    refused = _refusal(lead)
+    if refused is not None:
+        return refused
     form = _convert_form(lead, request.form)
     if not form.validate_on_submit():
         return _convert_section(lead, form, 422)

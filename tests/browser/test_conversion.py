@@ -93,6 +93,9 @@ def test_convert_partial_on_a_phone_fits(page: Any, live_server: Any, sign_in: A
     form.get_by_label("First name").wait_for()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     screenshot(page, "convert_partial_390")
+    form.get_by_role("link", name="Cancel").click()
+    page.locator(f"#lead-{lead_id}-convert").get_by_role("link", name="Convert…").wait_for()
+    assert page.locator(f"#lead-{lead_id}-convert-form").count() == 0
 
 
 def test_merge_two_leads_side_by_side_and_undo(page: Any, live_server: Any,

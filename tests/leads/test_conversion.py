@@ -207,7 +207,11 @@ def test_convert_post_on_converted_lead_is_refused_with_409(
         lead_id = lead.id
     response = hx.post(f"/admin/leads/{lead_id}/convert", data={"opportunity_name": "Again"})
     assert response.status_code == 409
-    assert "already converted" in response.headers["HX-Trigger"]
+    body = response.get_data(as_text=True)
+    assert f'id="lead-{lead_id}-convert"' in body and "already converted" in body
+    assert "/admin/opportunities/" in body  # the section shows the existing links again
+    with app.app_context():
+        assert _count(Opportunity) == 1
 
 
 def test_convert_by_marketeer_is_forbidden(app: Flask, hx: FlaskClient, login: Any) -> None:
