@@ -39,6 +39,10 @@ BUDGET_MS = 200
 def build(app: Any, path: Path, leads: int) -> None:
     if path.exists():
         print(f"reusing {path}")
+        with app.app_context():  # an older file may lack indexes added since it was built
+            for table in db.metadata.sorted_tables:
+                for index in table.indexes:
+                    index.create(db.engine, checkfirst=True)
         return
     print(f"seeding {leads:,} leads into {path} …", flush=True)
     started = time.perf_counter()
