@@ -259,3 +259,25 @@ def test_save_columns_is_remembered_and_keeps_the_title(app, client, hx, login):
 def _email(app: Any, user_id: int) -> str:
     with app.app_context():
         return db.session.get(User, user_id).email
+
+
+def test_list_links_export_with_current_filters_and_import(app, client, login):
+    login("manager")
+    with app.app_context():
+        from tests.factories import LeadFactory
+
+        source_id = LeadFactory(title="Exportable").source_id
+    html = client.get(f"/admin/leads?source={source_id}&q=expo").get_data(as_text=True)
+    assert f'href="/admin/leads/export?q=expo&amp;source={source_id}"' in html
+    assert "Export these 1" in html
+    assert 'href="/admin/leads/import"' in html
+
+
+def test_list_hides_import_and_export_from_sales(app, client, login):
+    login("sales")
+    with app.app_context():
+        from tests.factories import LeadFactory
+
+        LeadFactory(title="Mine")
+    html = client.get("/admin/leads").get_data(as_text=True)
+    assert "/admin/leads/export" not in html and "/admin/leads/import" not in html
