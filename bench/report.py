@@ -20,6 +20,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import event, func, select  # noqa: E402
+from sqlalchemy.schema import CreateIndex  # noqa: E402
 
 from leadapp import create_app  # noqa: E402
 from leadapp.auth.models import Role, Team, User  # noqa: E402
@@ -39,10 +40,11 @@ BUDGET_MS = 200
 def build(app: Any, path: Path, leads: int) -> None:
     if path.exists():
         print(f"reusing {path}")
-        with app.app_context():  # an older file may lack indexes added since it was built
+        with app.app_context(), db.engine.begin() as connection:
+            # An older file may lack indexes added since it was built.
             for table in db.metadata.sorted_tables:
                 for index in table.indexes:
-                    index.create(db.engine, checkfirst=True)
+                    connection.execute(CreateIndex(index, if_not_exists=True))
         return
     print(f"seeding {leads:,} leads into {path} …", flush=True)
     started = time.perf_counter()
