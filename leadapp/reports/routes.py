@@ -21,6 +21,7 @@ def _context(with_charts: bool = True) -> dict[str, Any]:
     filters, errors = parse_filters(request.args, utcnow().date())
     report = services.source_report(current_user, filters, with_charts=with_charts)
     return {"report": report, "filters": filters, "errors": errors, "columns": services.COLUMNS,
+            "short": services.SHORT,
             "charts": charts.build(report) if with_charts else None, "choices": choices(),
             "presets": services.PRESETS, "attributions": services.ATTRIBUTION_LABELS,
             "link": lambda endpoint="reports.sources", **changes: url_for(

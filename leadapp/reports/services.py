@@ -66,6 +66,10 @@ COLUMNS: dict[str, str] = {
     "avg_days": "Avg days to won", "spend": "Spend", "cpl": "Cost per lead", "cpa": "CPA",
     "ros": "Return on spend", "median_response": "Median first response",
 }
+# Narrow table headings (the full names above are their titles and the CSV's headings).
+SHORT: dict[str, str] = {**COLUMNS, "conversion": "Conv.", "avg_days": "Days to won",
+                         "cpl": "Cost / lead", "cpa": "CPA", "ros": "ROS",
+                         "median_response": "1st response"}
 
 
 @dataclass

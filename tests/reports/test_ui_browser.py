@@ -34,17 +34,21 @@ def test_report_filters_sort_and_expand_in_browser(seeded, page, sign_in):  # no
     assert page.locator("#report-table tbody tr.report-source").count() >= 3
     screenshot(page, "reports-sources-1280")
     page.get_by_role("link", name="Leads", exact=True).last.click()
+    page.locator('th[aria-sort="descending"]', has_text="Leads").wait_for()
     page.wait_for_url("**sort=leads**")
     page.locator(".report-expand").first.click()
+    page.locator("tr.report-campaign").first.wait_for()
     page.wait_for_url("**expand=**")
-    assert page.locator("tr.report-campaign").count() >= 1
+    page.wait_for_load_state("networkidle")
     page.get_by_label("Attribution").select_option("first_touch")
+    page.locator(".report-scope", has_text="first touch").wait_for()
     page.wait_for_url("**model=first_touch**")
-    assert "first touch" in page.locator(".report-scope").inner_text()
+    page.wait_for_load_state("networkidle")
     page.get_by_label("From", exact=True).fill("2026-05-10")
     page.get_by_label("From", exact=True).dispatch_event("change")
-    page.wait_for_url("**range=custom**")
+    page.locator(".report-scope", has_text="10 May 2026").wait_for()
     assert page.get_by_label("Date range").input_value() == "custom"
+    assert "range=custom" in page.url
 
 
 def test_report_mobile_and_print_view_screenshots(seeded, page, sign_in):  # noqa: F811
