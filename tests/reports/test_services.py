@@ -151,3 +151,50 @@ def test_month_figures_counts_this_month_only(app_ctx: Flask) -> None:
     assert services.month_figures(admin, date(2026, 5, 31)).leads == 6
     assert services.month_figures(admin, date(2026, 5, 20)).leads == 5  # month to date
     assert services.month_figures(admin, date(2026, 7, 2)).leads == 0
+
+
+def test_report_owner_and_team_filters_narrow_leads(app_ctx: Flask) -> None:
+    from leadapp.models import Lead
+    from tests.factories import TeamFactory
+
+    ids = dataset.build()
+    owner, team = UserFactory(role="sales"), TeamFactory()
+    lead = db.session.get(Lead, ids["leads"]["l1"])
+    lead.owner_id, lead.team_id = owner.id, team.id
+    db.session.commit()
+    admin = UserFactory(role="admin")
+    by_owner = services.source_report(admin, Filters(*dataset.MAY, owner_id=owner.id))
+    by_team = services.source_report(admin, Filters(*dataset.MAY, team_id=team.id))
+    assert by_owner.total.leads == by_team.total.leads == 1
+    assert by_owner.total.revenue == Decimal("1000.10")
+    assert by_owner.total.spend == Decimal("300.30")  # spend is not owned by anyone
+
+
+def test_report_later_qualifying_stage_counts_fewer_leads(app_ctx: Flask) -> None:
+    ids = dataset.build()
+    admin = UserFactory(role="admin")
+    in_process = dataset.stage("In process")
+    recycled = dataset.stage("Recycled")
+    ads = str(ids["ads"])
+    row = next(r for r in services.source_report(
+        admin, Filters(*dataset.MAY, qualify_stage_id=in_process.id)).rows if r.key == ads)
+    assert row.qualified == 4  # l8 was once In process
+    row = next(r for r in services.source_report(
+        admin, Filters(*dataset.MAY, qualify_stage_id=recycled.id)).rows if r.key == ads)
+    assert row.qualified == 3  # only the won ones
+
+
+def test_report_touch_model_matches_spend_by_source_name(app_ctx: Flask) -> None:
+    from leadapp.models import Lead
+    from tests.factories import SpendFactory
+
+    ids = dataset.build()
+    lead = db.session.get(Lead, ids["leads"]["l2"])
+    lead.first_touch = {"utm_source": " Fairs ", "utm_campaign": "expo"}
+    db.session.commit()
+    fairs = db.session.get(services.LeadSource, ids["fairs"])
+    SpendFactory(source=fairs, spent_on=dataset.MAY[0], amount=Decimal("0.01"))
+    report = _report(Attribution.first_touch)
+    row = _row(report, "fairs")
+    assert (row.leads, row.revenue, row.spend) == (1, Decimal("2500.25"), Decimal("200.01"))
+    assert row.ros == Decimal("12.50")
