@@ -278,22 +278,16 @@ def field_display(lead_id: int, field: str) -> Response:
 @require("leads.edit")
 def field_form(lead_id: int, field: str) -> Response:
     lead, spec = _field(lead_id, field)
-    form = _field_form(lead, field, spec)
-    return render("leads/_partials/field_form.html", "leads/_partials/field_form.html",
-                  lead=lead, field=field, spec=spec, form=form)
+    return _field_form_response(lead, field, spec, _field_form(lead, field, spec), 200)
 
 
 @bp.put("/<int:lead_id>/fields/<field>")
 @require("leads.edit")
 def update_field(lead_id: int, field: str) -> Response:
     lead, spec = _field(lead_id, field)
-    form = _field_form(lead, field, spec, formdata=request.form)
-    if not form.validate_on_submit():
-        return _field_form_response(lead, field, spec, form, 422)
-    try:
-        services.update_field(lead, field, form.value.data, form.version.data, current_user)
-    except DomainError as error:
-        return _field_error_response(lead, field, spec, form, error)
+    refused = _save_field(lead, field, spec)
+    if refused is not None:
+        return refused
     response = render("leads/_partials/field_display.html", "leads/_partials/field_display.html",
                       lead=lead, field=field, spec=spec, display=services.field_display,
                       saved=True)
@@ -301,9 +295,35 @@ def update_field(lead_id: int, field: str) -> Response:
     return response
 
 
+@bp.post("/<int:lead_id>/fields/<field>")
+@require("leads.edit")
+def save_field(lead_id: int, field: str) -> Response:
+    """The same save as a plain form post: without JavaScript, or when Enter beats htmx to a
+    freshly swapped form."""
+    lead, spec = _field(lead_id, field)
+    refused = _save_field(lead, field, spec)
+    if refused is not None:
+        return refused
+    flash(f"{spec.label} saved.", "success")
+    return redirect(url_for("leads.detail", lead_id=lead.id, _anchor=f"lead-{lead.id}-{field}"),
+                    303)
+
+
+def _save_field(lead: Lead, field: str, spec: services.FieldSpec) -> Response | None:
+    """Validate and save one field; the form again (422/409) when refused, else None."""
+    form = _field_form(lead, field, spec, formdata=request.form)
+    if not form.validate_on_submit():
+        return _field_form_response(lead, field, spec, form, 422)
+    try:
+        services.update_field(lead, field, form.value.data, form.version.data, current_user)
+    except DomainError as error:
+        return _field_error_response(lead, field, spec, form, error)
+    return None
+
+
 def _field_form_response(lead: Lead, field: str, spec: services.FieldSpec, form: Any,
                          status: int, **extra: Any) -> Response:
-    return render("leads/_partials/field_form.html", "leads/_partials/field_form.html", status,
+    return render("leads/field_edit.html", "leads/_partials/field_form.html", status,
                   lead=lead, field=field, spec=spec, form=form, **extra)
 
 

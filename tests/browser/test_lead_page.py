@@ -164,3 +164,22 @@ def test_edit_page_renders_saved_lead_with_groups(page, live_server, sign_in):
     page.get_by_text("saved.").wait_for()
     screenshot(page, "lead_edit")
     assert page.get_by_label("City").input_value() == "Raccoon City"
+
+
+def test_field_saves_without_javascript_through_the_plain_post(browser, live_server,
+                                                               make_live_user):
+    """The inline form also posts natively (no JavaScript, or Enter before htmx processed it)."""
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    email = make_live_user("admin")
+    page.goto(f"{live_server.url}/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill("correct-horse-battery")
+    page.get_by_role("button", name="Sign in").click()
+    lead_id = _lead(live_server, title="No-JS lead", city="Porto")
+    page.goto(f"{live_server.url}/admin/leads/{lead_id}/fields/city/edit")
+    page.locator(f"#lead-{lead_id}-city-input").fill("Faro")
+    page.locator(f"#lead-{lead_id}-city-input").press("Enter")
+    page.locator(f"#lead-{lead_id}-city").get_by_text("Faro").wait_for()
+    assert live_server.run(lambda: db.session.get(Lead, lead_id).city) == "Faro"
+    context.close()

@@ -1,4 +1,4 @@
-"""Feature scripts keep working after boosted navigation, and never act on another feature's page."""
+"""Feature scripts keep working after boosted navigation and never act on other pages."""
 
 from __future__ import annotations
 

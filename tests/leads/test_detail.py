@@ -79,6 +79,36 @@ def test_update_field_invalid_returns_422_with_typed_value(app, client, login):
     assert empty.status_code == 422 and "cannot be empty" in empty.get_data(as_text=True)
 
 
+def test_field_form_without_htmx_is_a_full_page_posting_to_the_plain_save(app, client, login):
+    login("admin")
+    lead_id = _lead(app, city="Porto")
+    html = client.get(f"/admin/leads/{lead_id}/fields/city/edit").get_data(as_text=True)
+    assert "<html" in html and "Edit city" in html
+    assert f'method="post" action="/admin/leads/{lead_id}/fields/city"' in html
+    assert 'name="csrf_token"' in html
+
+
+def test_save_field_plain_post_saves_and_redirects_to_the_lead(app, client, login):
+    login("admin")
+    lead_id = _lead(app, city="Porto")
+    response = client.post(f"/admin/leads/{lead_id}/fields/city",
+                           data={"value": "Lisbon", "version": 1})
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"/admin/leads/{lead_id}#lead-{lead_id}-city")
+    with app.app_context():
+        assert db.session.get(Lead, lead_id).city == "Lisbon"
+
+
+def test_save_field_plain_post_invalid_shows_full_page_with_typed_value(app, client, login):
+    login("admin")
+    lead_id = _lead(app)
+    response = client.post(f"/admin/leads/{lead_id}/fields/email",
+                           data={"value": "not-an-email", "version": 1})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "<html" in html
+    assert 'value="not-an-email"' in html and 'class="error"' in html
+
+
 def test_update_field_stale_version_returns_409_with_current_value_and_author(app, client,
                                                                               login):
     login("admin")

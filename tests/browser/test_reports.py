@@ -6,28 +6,18 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import (  # noqa: F401  (fixtures)
-    browser,
-    context,
-    live_server,
-    make_live_user,
-    page,
-    screenshot,
-    sign_in,
-)
-
-pytestmark = pytest.mark.browser
+from tests.browser.conftest import screenshot
 
 
 @pytest.fixture(scope="module")
-def seeded(live_server: Any) -> Any:  # noqa: F811
+def seeded(live_server: Any) -> Any:
     from leadapp.demo import seed_demo
 
     live_server.run(lambda: seed_demo(3000, seed=7))
     return live_server
 
 
-def test_report_filters_sort_and_expand_in_browser(seeded, page, sign_in):  # noqa: F811
+def test_report_filters_sort_and_expand_in_browser(seeded, page, sign_in):
     sign_in(page, "marketeer")
     page.goto(f"{seeded.url}/admin/reports/sources?range=last_12_months")
     page.get_by_role("link", name="Reports").first.wait_for()
@@ -51,7 +41,7 @@ def test_report_filters_sort_and_expand_in_browser(seeded, page, sign_in):  # no
     assert "range=custom" in page.url
 
 
-def test_report_mobile_and_print_view_screenshots(seeded, page, sign_in):  # noqa: F811
+def test_report_mobile_and_print_view_screenshots(seeded, page, sign_in):
     sign_in(page, "admin")
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"{seeded.url}/admin/reports/sources?range=last_12_months")
@@ -63,7 +53,7 @@ def test_report_mobile_and_print_view_screenshots(seeded, page, sign_in):  # noq
     screenshot(page, "reports-print")
 
 
-def test_spend_panel_records_spend_in_browser(seeded, page, sign_in):  # noqa: F811
+def test_spend_panel_records_spend_in_browser(seeded, page, sign_in):
     from sqlalchemy import select
 
     from leadapp.extensions import db
@@ -85,7 +75,7 @@ def test_spend_panel_records_spend_in_browser(seeded, page, sign_in):  # noqa: F
     screenshot(page, "spend-panel-source")
 
 
-def test_dashboard_month_cards_load_in_browser(seeded, page, sign_in):  # noqa: F811
+def test_dashboard_month_cards_load_in_browser(seeded, page, sign_in):
     sign_in(page, "manager")
     page.goto(f"{seeded.url}/admin")
     cards = page.locator("#report-month-cards")
