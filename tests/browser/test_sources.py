@@ -129,11 +129,12 @@ def test_pages_screenshots(page, live_server, sign_in):
     assert page.locator("header.topbar").count() == 1
     screenshot(page, "source-detail")
 
-    page.goto(f"{live_server.url}/admin/campaigns")
+    # Other browser tests share this server (one seeds demo data): search, don't rely on page 1.
+    page.goto(f"{live_server.url}/admin/campaigns?q=Spring+webinar")
     page.get_by_role("link", name="Spring webinar series").wait_for()
     screenshot(page, "campaigns-list")
     page.get_by_role("button", name="Edit budget of Spring webinar series").click()
-    budget = page.get_by_label("Budget of Spring webinar series")
+    budget = page.get_by_label("Budget of Spring webinar series", exact=True)
     budget.fill("-5")
     budget.press("Enter")
     page.get_by_text("The budget cannot be negative.").wait_for()
