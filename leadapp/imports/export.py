@@ -19,6 +19,7 @@ from ..extensions import db
 from ..leads.models import Lead, Tag, lead_tags
 from ..pipeline.models import Stage
 from ..sources.models import Campaign, LeadSource
+from .xlsx_writer import write_workbook
 
 CHUNK = 2000
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -149,31 +150,35 @@ def ordered_keys(chosen: Iterable[str]) -> list[str]:
     return [key for key in COLUMN_KEYS if key in wanted]
 
 
-def _text_cell(sheet: Any, value: str) -> Any:
-    from openpyxl.cell import WriteOnlyCell
-
-    item = WriteOnlyCell(sheet, value=value)
-    item.data_type = "s"
-    return item
-
-
 def write_xlsx(lead_query: Select, keys: list[str]) -> tempfile.SpooledTemporaryFile:
-    """An .xlsx in openpyxl's write-only mode (rows go to disk as they come); cells typed as
-    strings are stored as text, so nothing in them runs as a formula."""
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Leads")
-    sheet.append([COLUMN_LABELS[key] for key in keys])
-    for values in rows(lead_query, keys):
-        # openpyxl turns text starting with "=" into a formula; only those need a typed cell.
-        sheet.append([_text_cell(sheet, value) if value.__class__ is str and value[:1] == "="
-                      else value for value in values])
+    """An .xlsx written row by row (xlsx_writer; openpyxl takes ~40x longer). Text goes in as
+    inline strings, which never run as formulas, so no cell needs the CSV's quote prefix."""
     # Returned open: the route streams it and closes it when the response ends.
     target = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
-    workbook.save(target)
+    try:
+        write_workbook(target, "Leads", _xlsx_rows(lead_query, keys))
+    except BaseException:
+        target.close()
+        raise
     target.seek(0)
     return target
+
+
+def _xlsx_rows(lead_query: Select, keys: list[str]) -> Iterator[list[Any]]:
+    """The header, then each lead with the values a cell cannot hold as they are made text
+    (timestamps and decimals, as the CSV has them); numbers and dates stay typed."""
+    yield [COLUMN_LABELS[key] for key in keys]
+    stamps = [index for index, key in enumerate(keys) if key == "created_at"]
+    decimals = [index for index, key in enumerate(keys) if key == "budget"]
+    for values in raw_rows(lead_query, keys):
+        # What cell() does, inlined: this runs for every lead.
+        for index in stamps:
+            if values[index] is not None:
+                values[index] = values[index].strftime("%Y-%m-%d %H:%M:%S")
+        for index in decimals:
+            if values[index] is not None:
+                values[index] = format(values[index], "f")
+        yield values
 
 
 def file_chunks(handle: Any) -> Iterator[bytes]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from openpyxl import load_workbook
@@ -13,7 +13,10 @@ from sqlalchemy import select
 
 from leadapp.db_types import utcnow
 from leadapp.extensions import db
+from leadapp.imports import xlsx_writer
 from leadapp.imports.export import escape_formula
+from leadapp.imports.reading import cell_text
+from leadapp.imports.xlsx_writer import write_workbook
 from leadapp.models import Lead
 from tests.factories import LeadFactory, LeadSourceFactory, TagFactory
 from tests.imports.conftest import job_of
@@ -147,3 +150,55 @@ def test_export_xlsx_then_reimport_gives_the_same_leads(app, client, login, star
                                                         run_job):
     login()
     _round_trip(app, client, start_import, run_job, "xlsx")
+
+
+def test_export_xlsx_holds_the_same_cells_as_the_csv(app, client, login):
+    login()
+    make_leads(app)
+    columns = "&".join(f"columns={key}" for key in (
+        "id", "title", "source", "tags", "created_at", *FIELDS))
+    csv_rows = read_csv(client.get(f"/admin/leads/export/file?format=csv&{columns}"))
+    response = client.get(f"/admin/leads/export/file?format=xlsx&{columns}")
+    workbook = load_workbook(io.BytesIO(response.get_data()), read_only=True)
+    assert workbook.sheetnames == ["Leads"]
+    xlsx_rows = [[cell_text(value) for value in row]
+                 for row in workbook.active.iter_rows(values_only=True)]
+    workbook.close()
+    assert len(xlsx_rows) == len(csv_rows) == 3
+    for csv_row, xlsx_row in zip(csv_rows, xlsx_rows, strict=True):
+        xlsx_row += [""] * (len(csv_row) - len(xlsx_row))  # trailing empty cells are left out
+        # The CSV quotes what a spreadsheet would run; an XLSX inline string never runs.
+        assert [text[1:] if text[:2] in ("'=", "'+") else text
+                for text in csv_row] == xlsx_row
+
+
+def test_xlsx_writer_escapes_text_and_types_numbers_and_dates(tmp_path):
+    texts = ["a & b <c> \"d\" 'e'", " edge ", "tab\there", "cr\r\nlf", "bell\x07\x00gone",
+             "=1+1", "_x0041_", "Zoë Ångström", "{0} {1}"]
+    path = tmp_path / "book.xlsx"
+    with path.open("wb") as target:
+        write_workbook(target, "Leads & more", [
+            ["Text", "Number", "Date"], *([text, 7, date(2026, 1, 2)] for text in texts),
+            [None, "", None, 2.5, True, Decimal("1.10")]])
+    workbook = load_workbook(path)
+    sheet = workbook.active
+    assert sheet.title == "Leads & more"
+    rows = list(sheet.iter_rows(values_only=True))
+    workbook.close()
+    cleaned = [text.replace("\x07\x00", "") for text in texts]
+    assert [row[:3] for row in rows[1:-1]] == [
+        (text, 7, datetime(2026, 1, 2)) for text in cleaned]
+    assert rows[-1] == (None, None, None, 2.5, True, "1.10")
+
+
+def test_xlsx_writer_plain_rows_match_the_escaping_path():
+    rows = [[1, "Acme", None, "", date(2026, 1, 2), "x"], [2, "B", "c", "d", None, ""]]
+    plans: dict = {}
+    for number, values in enumerate(rows, start=1):
+        assert xlsx_writer._planned_row(plans, number, values) == xlsx_writer._row(
+            number, values)
+    assert xlsx_writer._planned_row(plans, 3, ["a<b"]) == ""
+    assert xlsx_writer.excel_serial(date(1900, 1, 1)) == 1
+    assert xlsx_writer.excel_serial(date(2026, 1, 2)) == 46024
+    assert [xlsx_writer.column_letter(i) for i in (0, 25, 26, 701, 702)] == [
+        "A", "Z", "AA", "ZZ", "AAA"]
