@@ -47,7 +47,8 @@ browser-deps:
 
 ## The whole test suite: SQLite always, and PostgreSQL too when TEST_DATABASE_URL is set.
 test: install browser-deps
-	$(BIN)/pytest -q $(PYTEST_ARGS)
+	@echo "== SQLite (with the browser tests)"
+	env -u TEST_DATABASE_URL $(BIN)/pytest -q $(PYTEST_ARGS)
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 	  echo "== again on $$TEST_DATABASE_URL (browser tests already ran against their own server)"; \
 	  $(BIN)/pytest -q -m "not browser" -p no:cacheprovider $(PYTEST_ARGS); \
