@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from leadapp.imports.validation import RowValidator, parse_budget, parse_date
+from leadapp.imports.validation import RowValidator, parse_budget, parse_date, parse_phone
 
 HEADERS = ["Title", "Source", "Email", "Phone", "Budget", "Start", "Currency", "Name", "Tags",
            "Company"]
@@ -87,3 +87,13 @@ def test_parse_date_accepts_iso_and_dotted_dates(raw):
 def test_parse_date_rejects_ambiguous_slashes():
     with pytest.raises(ValueError):
         parse_date("01/02/2026", "US")
+
+
+def test_parse_phone_second_call_answers_the_same_from_the_cache():
+    for _ in range(2):
+        assert parse_phone("202 555 0143", "US") == "+12025550143"
+        assert parse_phone("202 555 0143", "GB") != "+12025550143"  # the region is in the key
+        with pytest.raises(ValueError, match="complete phone number"):
+            parse_phone("+1 202", "US")
+        with pytest.raises(ValueError, match="Enter a phone number"):
+            parse_phone("abc", "US")
