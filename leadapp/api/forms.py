@@ -6,13 +6,11 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
-
-def _int_or_none(value: object) -> int | None:
-    return int(str(value)) if str(value or "").isdigit() else None
+from ..form_helpers import optional_int
 
 
 class TokenForm(FlaskForm):
-    user_id = SelectField("User", coerce=_int_or_none,
+    user_id = SelectField("User", coerce=optional_int,
                           validators=[DataRequired("Pick the user the token acts as.")])
     name = StringField("Token name", validators=[
         DataRequired("Give the token a name, e.g. the script that will use it."),

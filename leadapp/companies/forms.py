@@ -16,12 +16,12 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from ..form_helpers import optional_int
 from ..leads.forms import (
     EMAIL_CHECK,
     URL_CHECK,
     check_phone,
     check_tin,
-    optional_int,
     strip,
 )
 

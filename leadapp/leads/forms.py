@@ -29,6 +29,8 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from ..form_helpers import optional_int
+
 CURRENCIES = ["USD", "EUR", "GBP", "CHF", "PLN", "RON", "UAH", "CAD", "AUD", "JPY"]
 TIN_PATTERN = re.compile(r"^(\d{9}|\d{10}|\d{12})$")
 
@@ -47,15 +49,6 @@ def normalise_phone(raw: str) -> str:
 
 def strip(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
-
-
-def optional_int(value: Any) -> int | None:
-    if value in (None, "", "None"):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def check_phone(_form: Any, field: Field) -> None:

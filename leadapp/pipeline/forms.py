@@ -6,12 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-
-def optional_int(value: object) -> int | None:
-    """SelectField coerce that lets an empty "Choose…" option through."""
-    if value in ("", None):
-        return None
-    return int(value)  # type: ignore[arg-type]
+from ..form_helpers import optional_int
 
 
 def _name(label: str, max_length: int) -> StringField:

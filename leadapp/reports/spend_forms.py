@@ -16,16 +16,8 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from ..form_helpers import optional_int
 from ..sources.spend import MAX_AMOUNT, NOTE_MAX, parse_date
-
-
-def _optional_int(value: object) -> int | None:
-    if value in (None, "", "None"):
-        return None
-    try:
-        return int(str(value))
-    except ValueError:
-        return None
 
 
 class SpendForm(FlaskForm):
@@ -37,7 +29,7 @@ class SpendForm(FlaskForm):
         NumberRange(min=0, max=MAX_AMOUNT,
                     message="Enter an amount from 0 to 999,999,999,999.99.")],
         render_kw={"inputmode": "decimal"})
-    campaign_id = SelectField("Campaign", coerce=_optional_int, validators=[Optional()])
+    campaign_id = SelectField("Campaign", coerce=optional_int, validators=[Optional()])
     note = StringField("Note", validators=[Optional(), Length(max=NOTE_MAX)])
 
     def validate_spent_on(self, field: StringField) -> None:

@@ -13,6 +13,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from ..form_helpers import optional_int
 from .services import NAME_MAX
 
 
@@ -25,15 +26,6 @@ def _name(label: str = "Name") -> StringField:
 
 def _description() -> TextAreaField:
     return TextAreaField("Description", validators=[Optional(), Length(max=2000)])
-
-
-def _optional_int(value: object) -> int | None:
-    if value in (None, "", "None"):
-        return None
-    try:
-        return int(str(value))
-    except ValueError:
-        return None
 
 
 class SourceForm(FlaskForm):
@@ -58,12 +50,12 @@ SOURCE_EDITABLE: dict[str, type[FlaskForm]] = {
 
 
 class MergeForm(FlaskForm):
-    target_id = SelectField("Merge into", coerce=_optional_int,
+    target_id = SelectField("Merge into", coerce=optional_int,
                             validators=[DataRequired("Pick the source to merge into.")])
 
 
 def _source_select(label: str = "Source") -> SelectField:
-    return SelectField(label, coerce=_optional_int, validators=[Optional()])
+    return SelectField(label, coerce=optional_int, validators=[Optional()])
 
 
 def _budget() -> DecimalField:
