@@ -11,51 +11,19 @@ admin, `--warmup` times and then `--runs` times; the numbers are whole request/r
 from __future__ import annotations
 
 import argparse
-import os
-import statistics
-import sys
-import time
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from _harness import seeded_app, signed_in_client, time_cases
+from sqlalchemy import func, select
 
-from sqlalchemy import event, func, select  # noqa: E402
+from leadapp.auth.models import Team
+from leadapp.extensions import db
+from leadapp.leads.models import Lead, Tag
+from leadapp.pipeline.models import Stage
+from leadapp.sources.models import Campaign, LeadSource
 
-from leadapp import create_app  # noqa: E402
-from leadapp.auth.models import Role, Team, User  # noqa: E402
-from leadapp.auth.services import hash_password  # noqa: E402
-from leadapp.demo import seed_demo  # noqa: E402
-from leadapp.extensions import db  # noqa: E402
-from leadapp.leads.models import Lead, Tag  # noqa: E402
-from leadapp.pipeline.models import Stage  # noqa: E402
-from leadapp.reference import ensure_reference_data  # noqa: E402
-from leadapp.sources.models import Campaign, LeadSource  # noqa: E402
-
-BENCH_EMAIL = "bench-admin@bench.leadapp.example"
-BENCH_PASSWORD = "bench-password-123"
 DEFAULT_DB = Path(__file__).resolve().parents[1] / "instance" / "bench_lead_list.sqlite3"
-
-
-def build(app: Any, path: Path, leads: int) -> None:
-    if path.exists():
-        print(f"reusing {path}")
-        return
-    print(f"seeding {leads:,} leads into {path} …", flush=True)
-    started = time.perf_counter()
-    with app.app_context():
-        db.create_all()
-        ensure_reference_data()
-        seed_demo(leads)
-    print(f"seeded in {time.perf_counter() - started:.0f} s")
-
-
-def bench_user(app: Any) -> None:
-    with app.app_context():
-        if db.session.scalar(select(User).where(User.email == BENCH_EMAIL)) is None:
-            db.session.add(User(email=BENCH_EMAIL, name="Bench Admin", role=Role.admin,
-                                password_hash=hash_password(BENCH_PASSWORD)))
-            db.session.commit()
 
 
 def sample_values(app: Any) -> dict[str, Any]:
@@ -119,55 +87,13 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--warmup", type=int, default=3)
     args = parser.parse_args()
-    args.db.parent.mkdir(parents=True, exist_ok=True)
-    app = create_app({"TESTING": True, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False,
-                      "RATELIMIT_ENABLED": False,
-                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{args.db.resolve()}"})
-    build(app, args.db, args.leads)
-    bench_user(app)
+    app = seeded_app(args.db, args.leads)
+    client = signed_in_client(app)
     values = sample_values(app)
-    client = app.test_client()
-    response = client.post("/login", data={"email": BENCH_EMAIL, "password": BENCH_PASSWORD})
-    assert response.status_code == 303, response.status_code
-    queries = {"n": 0}
-    with app.app_context():
-        engine = db.engine
-
-    @event.listens_for(engine, "before_cursor_execute")
-    def _count(*_args: Any) -> None:
-        queries["n"] += 1
-
-    print(f"{values['total']:,} leads · {args.runs} runs after {args.warmup} warm-up · "
-          f"SQLite {args.db}")
-    # CPU ms (this process only) shows the server-side cost even when other work shares the
-    # machine; on an idle machine it is close to the wall-clock median.
-    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
-    print(f"{'case':32} {'median ms':>10} {'p95 ms':>8} {'CPU ms':>8} {'queries':>8} "
-          f"{'status':>7}")
-    slow = []
-    for name, query, partial in cases(values):
-        headers = {"HX-Request": "true"} if partial else {}
-        url = "/admin/leads" + (f"?{query}" if query else "")
-        for _ in range(args.warmup):
-            client.get(url, headers=headers)
-        timings, cpu = [], []
-        for _ in range(args.runs):
-            queries["n"] = 0
-            started, started_cpu = time.perf_counter(), time.process_time()
-            response = client.get(url, headers=headers)
-            timings.append((time.perf_counter() - started) * 1000)
-            cpu.append((time.process_time() - started_cpu) * 1000)
-        timings.sort()
-        median = statistics.median(timings)
-        p95 = timings[min(len(timings) - 1, round(0.95 * (len(timings) - 1)))]
-        print(f"{name:32} {median:10.1f} {p95:8.1f} {statistics.median(cpu):8.1f} "
-              f"{queries['n']:8d} {response.status_code:7d}", flush=True)
-        if median >= 50:
-            slow.append(name)
-    print("all cases under 50 ms at the median" if not slow
-          else f"over 50 ms at the median: {', '.join(slow)}")
-    with app.app_context():
-        db.engine.dispose()
+    urls = [(name, "/admin/leads" + (f"?{query}" if query else ""), partial)
+            for name, query, partial in cases(values)]
+    time_cases(app, client, urls, runs=args.runs, warmup=args.warmup, budget_ms=50,
+               heading=f"{values['total']:,} leads · SQLite {args.db}")
 
 
 if __name__ == "__main__":
