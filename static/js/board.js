@@ -2,8 +2,8 @@
 // form (#lead-move) and let htmx post it. Dropping on a lost column asks for a reason first.
 (function () {
   "use strict";
-  // Loaded from <head> on a full load and again from the page body after a boosted navigation
-  // (htmx does not merge <head>), so run once.
+  // Loaded from the page body (htmx does not merge <head> on boosted visits), so again on every
+  // visit: set up once.
   if (window.leadappBoard) {
     window.leadappBoard.init(document.body);
     return;

@@ -2,7 +2,7 @@
 // this script adds the keyboard path (arrows, Enter, Escape), the pick, and aria state.
 (function () {
   "use strict";
-  // Loaded from <head> on a full page load and again from <body> after a boosted navigation.
+  // Loaded from the page body, so again on every boosted visit: register the listeners once.
   if (window.leadappLeadForm) return;
   window.leadappLeadForm = true;
 

@@ -1,7 +1,7 @@
 // Click-to-edit on the lead page: Enter/blur saves, Escape cancels, focus follows the swap.
 (function () {
   "use strict";
-  // Loaded from <head> on a full page load and again from <body> after a boosted navigation.
+  // Loaded from the page body, so again on every boosted visit: register the listeners once.
   if (window.leadappLeadPage) return;
   window.leadappLeadPage = true;
 

@@ -2,7 +2,7 @@
 // the delete-stage dialog that htmx loads.
 (function () {
   "use strict";
-  // Loaded from <head> on a full load and from the page body after a boosted navigation.
+  // Loaded from the page body, so again on every boosted visit: register the listeners once.
   if (window.leadappPipelines) {
     window.leadappPipelines.init(document.body);
     return;

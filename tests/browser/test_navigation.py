@@ -26,3 +26,12 @@ def test_sources_bulk_confirm_after_boosted_visit_from_lead_list(page, live_serv
     page.wait_for_url("**/admin/leads")
     page.get_by_label("Check Nav check lead").check()
     assert page.locator(".js-checked-count").inner_text().strip() in {"(1)", "1"}
+
+
+def test_report_script_runs_after_boosted_visit(page, live_server, sign_in):
+    sign_in(page, "admin")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Reports").click()
+    page.wait_for_url("**/admin/reports/sources**")
+    page.locator(".js-report-date").first.fill("2026-01-05")
+    page.locator(".js-report-date").first.dispatch_event("change")
+    assert page.locator(".js-report-range").input_value() == "custom"
