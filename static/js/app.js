@@ -26,6 +26,18 @@
     showToast("The server could not complete that request (" + (xhr ? xhr.status : "?") + "). Please try again.", "error");
   });
 
+  // A form swapped in by htmx is wired up a moment after the swap. Enter pressed in that moment
+  // would submit it natively (a lost edit or a stray GET); hand it to htmx instead.
+  document.addEventListener("submit", (evt) => {
+    const form = evt.target;
+    if (!window.htmx || !form.matches("[hx-post],[hx-put],[hx-patch],[hx-delete],[hx-get]")) return;
+    const data = form["htmx-internal-data"];
+    if (data && data.initHash) return;
+    evt.preventDefault();
+    htmx.process(form);
+    htmx.trigger(form, "submit");
+  }, true);
+
   document.addEventListener("htmx:sendError", () => {
     showToast("Could not reach the server. Check your connection and try again.", "error");
   });

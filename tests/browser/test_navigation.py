@@ -35,3 +35,21 @@ def test_report_script_runs_after_boosted_visit(page, live_server, sign_in):
     page.locator(".js-report-date").first.fill("2026-01-05")
     page.locator(".js-report-date").first.dispatch_event("change")
     assert page.locator(".js-report-range").input_value() == "custom"
+
+
+def test_form_submitted_before_htmx_wires_it_still_goes_through_htmx(page, live_server, sign_in):
+    """Enter can beat htmx's processing of a swapped-in form; app.js hands the submit to htmx."""
+    lead_id = live_server.run(lambda: LeadFactory(title="Race lead", city="Porto").id)
+    sign_in(page, "admin")
+    page.goto(f"{live_server.url}/admin/leads/{lead_id}")
+    page.evaluate("""(id) => {
+        const form = document.createElement('form');
+        form.setAttribute('hx-put', '/admin/leads/' + id + '/fields/city');
+        form.setAttribute('hx-target', '#lead-' + id + '-city');
+        form.setAttribute('hx-swap', 'outerHTML');
+        form.innerHTML = '<input name="value" value="Faro"><input name="version" value="1">';
+        document.getElementById('main').appendChild(form);
+        form.requestSubmit();
+    }""", lead_id)
+    page.locator(f"#lead-{lead_id}-city").get_by_text("Faro").wait_for()
+    assert page.url.endswith(f"/admin/leads/{lead_id}")
