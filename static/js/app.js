@@ -38,6 +38,23 @@
     htmx.trigger(form, "submit");
   }, true);
 
+  // The same moment swallows a click on a swapped-in htmx button (Escape → Cancel, a quick
+  // double action): the button has no listener yet. Wire it, then let the click happen again.
+  const HX_VERBS = "[hx-get],[hx-post],[hx-put],[hx-patch],[hx-delete]";
+  document.addEventListener("click", (evt) => {
+    if (!window.htmx || !evt.target.closest) return;
+    const el = evt.target.closest(HX_VERBS);
+    if (!el || el.tagName === "FORM" || el.dataset.leadappRewired) return;
+    const data = el["htmx-internal-data"];
+    if (data && data.initHash) return;
+    evt.preventDefault();
+    evt.stopPropagation();
+    htmx.process(el);
+    el.dataset.leadappRewired = "1";  // one retry only, even if htmx declines the element
+    // A click() nested in a click() of the same element is ignored by the browser: click after this one.
+    setTimeout(() => el.click(), 0);
+  }, true);
+
   document.addEventListener("htmx:sendError", () => {
     showToast("Could not reach the server. Check your connection and try again.", "error");
   });

@@ -53,3 +53,26 @@ def test_form_submitted_before_htmx_wires_it_still_goes_through_htmx(page, live_
     }""", lead_id)
     page.locator(f"#lead-{lead_id}-city").get_by_text("Faro").wait_for()
     assert page.url.endswith(f"/admin/leads/{lead_id}")
+
+
+def test_click_on_a_button_htmx_has_not_wired_yet_still_sends_its_request(page, live_server, sign_in):
+    """Escape → Cancel can beat htmx's settle delay; app.js wires the button and clicks again."""
+    lead_id = live_server.run(lambda: LeadFactory(title="Race lead", city="Porto").id)
+    sign_in(page, "admin")
+    page.goto(f"{live_server.url}/admin/leads/{lead_id}")
+    page.locator(f"#lead-{lead_id}-city button").click()
+    page.locator(f"#lead-{lead_id}-city-input").wait_for()
+    page.evaluate("""(id) => {
+        const field = document.getElementById('lead-' + id + '-city');
+        const button = document.createElement('button');
+        button.type = 'button';
+        button.id = 'raw-cancel';
+        button.setAttribute('hx-get', '/admin/leads/' + id + '/fields/city');
+        button.setAttribute('hx-target', '#lead-' + id + '-city');
+        button.setAttribute('hx-swap', 'outerHTML');
+        button.textContent = 'Raw cancel';
+        field.appendChild(button);
+        button.click();
+    }""", lead_id)
+    page.locator(f"#lead-{lead_id}-city button").get_by_text("Porto").wait_for()
+    assert page.locator("#raw-cancel").count() == 0
