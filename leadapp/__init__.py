@@ -11,7 +11,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import errors, security
+from . import errors, notifications, security, webhooks
 from .config import INSTANCE_DIR, Config, check_secret
 from .extensions import csrf, db, htmx, limiter, login_manager, migrate
 
@@ -27,6 +27,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     _register_template_helpers(app)
     errors.register(app)
     security.register(app)
+    notifications.register(app)
+    webhooks.register(app)
     from . import cli
 
     cli.register(app)
@@ -59,6 +61,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def _register_blueprints(app: Flask) -> None:
     from .api.admin_routes import bp as api_admin_bp
     from .api.routes import bp as api_bp
+    from .assignment.routes import bp as assignment_bp
     from .auth.routes import bp as auth_bp
     from .auth.team_routes import bp as teams_bp
     from .auth.user_routes import bp as users_bp
@@ -66,23 +69,29 @@ def _register_blueprints(app: Flask) -> None:
     from .capture.public import bp as capture_public_bp
     from .capture.routes import bp as capture_bp
     from .companies.routes import companies_bp, contacts_bp, opportunities_bp
+    from .custom_fields.routes import bp as custom_fields_bp
+    from .custom_fields.routes import lead_bp as lead_custom_fields_bp
     from .dashboard.routes import bp as dashboard_bp
     from .imports.routes import bp as imports_bp
     from .leads import list_routes as _lead_list_routes  # noqa: F401  (the lead list)
     from .leads import routes as _lead_routes  # noqa: F401  (views on the leads blueprint)
     from .leads.blueprint import bp as leads_bp
+    from .notifications.routes import bp as notifications_bp
     from .pipeline.routes import bp as pipeline_bp
     from .reports.routes import bp as reports_bp
     from .reports.spend_routes import bp as spend_bp
     from .settings.routes import bp as settings_bp
     from .sources.campaign_routes import bp as campaigns_bp
     from .sources.routes import bp as sources_bp
+    from .webhooks.routes import bp as webhooks_bp
 
     for blueprint in (auth_bp, dashboard_bp, leads_bp, users_bp, teams_bp, settings_bp,
                       sources_bp, campaigns_bp, api_bp, api_admin_bp, pipeline_bp,
                       capture_bp, capture_public_bp, capture_api_bp, imports_bp,
                       companies_bp, contacts_bp, opportunities_bp,
-                      reports_bp, spend_bp):
+                      reports_bp, spend_bp, notifications_bp, assignment_bp,
+                      custom_fields_bp, lead_custom_fields_bp,
+                      webhooks_bp):
         app.register_blueprint(blueprint)
 
 

@@ -77,6 +77,31 @@ class Config:
     # Imports
     IMPORT_MAX_BYTES = _int("IMPORT_MAX_BYTES", 50 * 1024 * 1024)
     IMPORT_RUN_INLINE = _bool("IMPORT_RUN_INLINE")
+    # Seconds without progress after which a queued or running import counts as interrupted.
+    IMPORT_STALE_SECONDS = _int("IMPORT_STALE_SECONDS", 120)
+    # Assignment emails: sent only when MAIL_SERVER is set; links point at APP_BASE_URL
+    # (else the host of the request that made the change).
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    MAIL_PORT = _int("MAIL_PORT", 25)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS")
+    MAIL_USE_SSL = _bool("MAIL_USE_SSL")
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "leadapp@localhost")
+    MAIL_TIMEOUT = _int("MAIL_TIMEOUT", 10)
+    APP_BASE_URL = os.environ.get("APP_BASE_URL", "")
+    # Webhooks: the sender runs as a thread in each web process ("thread"; tests default to
+    # "off") or only as `flask webhooks worker` ("off"). Private/loopback URLs are refused unless
+    # WEBHOOKS_ALLOW_PRIVATE (an operator's choice, e.g. receivers inside an intranet).
+    WEBHOOKS_WORKER = os.environ.get("WEBHOOKS_WORKER", "")
+    WEBHOOKS_ALLOW_PRIVATE = _bool("WEBHOOKS_ALLOW_PRIVATE")
+    WEBHOOKS_TIMEOUT = _int("WEBHOOKS_TIMEOUT", 5)
+    WEBHOOKS_MAX_ATTEMPTS = _int("WEBHOOKS_MAX_ATTEMPTS", 8)
+    WEBHOOKS_BACKOFF_SECONDS = _int("WEBHOOKS_BACKOFF_SECONDS", 30)
+    WEBHOOKS_POLL_SECONDS = _int("WEBHOOKS_POLL_SECONDS", 2)
+    WEBHOOKS_LEASE_SECONDS = _int("WEBHOOKS_LEASE_SECONDS", 60)
+    WEBHOOKS_CACHE_SECONDS = _int("WEBHOOKS_CACHE_SECONDS", 5)
+    WEBHOOKS_KEEP_DAYS = _int("WEBHOOKS_KEEP_DAYS", 30)
     TRUST_PROXY = _bool("TRUST_PROXY")
     TESTING = False
     DEBUG = _bool("FLASK_DEBUG")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -30,3 +31,17 @@ def enum_column(enum: type[StrEnum], name: str, **kwargs: Any) -> Any:
              validate_strings=True),
         **kwargs,
     )
+
+
+def built_on(dialect_name: str) -> Callable[..., bool]:
+    """Alembic include_object hook: skip schema items declared for another database only
+    (e.g. `Index(...).ddl_if(dialect="postgresql")`), so autogenerate does not ask for them."""
+
+    def include(obj: Any, _name: Any, _type: str, _reflected: bool, _compare_to: Any) -> bool:
+        condition = getattr(obj, "_ddl_if", None)
+        dialects = getattr(condition, "dialect", None)
+        if dialects is None:
+            return True
+        return dialect_name in ((dialects,) if isinstance(dialects, str) else dialects)
+
+    return include

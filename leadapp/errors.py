@@ -12,7 +12,13 @@ import json
 from flask import Flask, Response, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
-from werkzeug.exceptions import HTTPException, default_exceptions
+from sqlalchemy.exc import DataError
+from werkzeug.exceptions import (
+    HTTPException,
+    InternalServerError,
+    UnprocessableEntity,
+    default_exceptions,
+)
 
 from .extensions import db, htmx
 
@@ -119,6 +125,22 @@ def _page(error: HTTPException, code: int, title: str, message: str) -> str:
                 f"<p>{escape(message)}</p>")
 
 
+OUT_OF_RANGE = "A number in the request is too large (ids and counts stop at 2147483647)."
+
+
+def handle_number_out_of_range(error: Exception) -> Response:
+    """An id like 10**22 in a URL, query or form reached the database (SQLite raises
+    OverflowError, PostgreSQL SQLSTATE 22003): the request is wrong, so 422 instead of a 500.
+    Any other data error stays a server error."""
+    db.session.rollback()
+    if isinstance(error, DataError) and getattr(error.orig, "sqlstate", None) != "22003":
+        current_app.logger.exception("Database data error")
+        return handle_http_error(InternalServerError(original_exception=error))
+    return handle_http_error(UnprocessableEntity(description=OUT_OF_RANGE))
+
+
 def register(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(DomainError, handle_domain_error)
+    app.register_error_handler(OverflowError, handle_number_out_of_range)
+    app.register_error_handler(DataError, handle_number_out_of_range)

@@ -6,6 +6,8 @@ from flask import current_app
 
 from alembic import context
 
+from leadapp.db_types import built_on
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -99,6 +101,7 @@ def run_migrations_online():
             # dropping the old table would cascade-delete the rows of every child table.
             connection.exec_driver_sql('PRAGMA foreign_keys=OFF')
             connection.commit()  # end the autobegun transaction so Alembic's own one commits
+        conf_args.setdefault('include_object', built_on(connection.dialect.name))
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),

@@ -171,17 +171,18 @@ def test_seed_command_if_empty_skips_a_database_with_leads(app):
 
 
 def test_seed_into_empty_database_rebuilds_lead_indexes(app_ctx, monkeypatch):
-    from sqlalchemy import inspect
-
     from leadapp import demo
 
     monkeypatch.setattr(demo, "DEFERRED_INDEX_MIN", 1)
-    before = {index["name"] for index in inspect(db.engine).get_indexes("leads")}
+    # The catalogue, not the inspector: it skips the expression indexes with a warning.
+    with db.engine.connect() as connection:
+        before = demo._index_names(connection, "leads")
     seed_demo(60, seed=4, anchor=ANCHOR)
     db.session.remove()
-    after = {index["name"] for index in inspect(db.engine).get_indexes("leads")}
+    with db.engine.connect() as connection:
+        after = demo._index_names(connection, "leads")
     assert after == before
-    assert {"ix_leads_live_stage", "ix_leads_created_at"} <= after
+    assert {"ix_leads_live_counts", "ix_leads_created_at", "ix_leads_phone_digits"} <= after
     assert _count(Lead) == 60
 
 

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 
 from leadapp import create_app
+from leadapp.db_types import built_on
 from leadapp.extensions import db
 from leadapp.models import LeadSource, LossReason, Pipeline, Stage
 from tests.conftest import SQLITE, TEST_DB
@@ -92,7 +93,9 @@ def test_migrations_match_the_models(empty_database_url):
             # SQLite cannot reflect expression indexes; alembic warns and skips them.
             warnings.simplefilter("ignore", UserWarning)
             warnings.filterwarnings("ignore", message="Skipped unsupported reflection")
-            diff = compare_metadata(MigrationContext.configure(connection), db.metadata)
+            context = MigrationContext.configure(connection, opts={
+                "include_object": built_on(connection.dialect.name)})
+            diff = compare_metadata(context, db.metadata)
         db.session.remove()
         db.engine.dispose()
     assert diff == []
@@ -138,6 +141,35 @@ def _insert_first_release_lead() -> None:
     with db.engine.begin() as connection:
         for statement in statements:
             connection.execute(text(statement))
+
+
+def test_upgrade_to_0003_fills_first_response_from_the_timeline(empty_database_url):
+    """A person's first comment / move / edit counts; the system's rows and imports do not."""
+    app = _app(empty_database_url)
+    with app.app_context():
+        flask_migrate.upgrade(directory=MIGRATIONS, revision="0002")
+        _insert_first_release_lead()
+        rows = [("field_changed", "'2026-01-01 09:00:00'", '{"import_job": 4}'),
+                ("commented", "'2026-01-01 10:00:00'", None),  # no actor: not a person
+                ("attached", "'2026-01-01 11:00:00'", None),
+                ("stage_moved", "'2026-01-02 12:00:00'", '{"to_stage_id": 2}'),
+                ("commented", "'2026-01-03 12:00:00'", None)]
+        with db.engine.begin() as connection:
+            connection.execute(text("INSERT INTO users (id, email, name, password_hash, role,"
+                                    " active, preferences, created_at) VALUES (7, 'a@b.example',"
+                                    " 'A', 'x', 'sales', true, '{}', CURRENT_TIMESTAMP)"))
+            for index, (kind, at, data) in enumerate(rows):
+                actor = "NULL" if index == 1 else "7"
+                connection.execute(text(
+                    "INSERT INTO activities (lead_id, actor_id, kind, field, old_value,"
+                    f" new_value, data, created_at) VALUES (1, {actor}, '{kind}', '', '', '',"
+                    f" {'NULL' if data is None else repr(data)}, {at})"))
+        flask_migrate.upgrade(directory=MIGRATIONS)
+        with db.engine.connect() as connection:
+            stamped = connection.execute(text("SELECT first_response_at FROM leads")).scalar_one()
+        db.session.remove()
+        db.engine.dispose()
+    assert str(stamped).startswith("2026-01-02 12:00:00")
 
 
 @pytest.mark.skipif(not SQLITE, reason="compares SQLite's stored index definitions")

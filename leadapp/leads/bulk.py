@@ -35,9 +35,11 @@ from ..auth.models import User
 from ..companies.models import Opportunity
 from ..db_types import utcnow
 from ..errors import RuleViolation
+from ..events import leads_changed_in_bulk
 from ..extensions import db
 from ..pipeline import services as pipeline_services
 from ..pipeline.models import LossReason, Stage, StageHistory, StageKind
+from .activity import RESPONSE_KINDS, mark_first_response
 from .models import Activity, ActivityKind, Attachment, Lead, Tag, lead_tags
 from .scope import visible_leads_clause
 
@@ -76,7 +78,10 @@ def _log(conditions: list[ColumnElement], actor: User, kind: ActivityKind, field
         literal(utcnow(), Activity.__table__.c.created_at.type),
     ).where(*conditions)
     columns = ["lead_id", "actor_id", "kind", "field", "old_value", "new_value", "created_at"]
-    return db.session.execute(insert(Activity).from_select(columns, rows)).rowcount
+    logged = db.session.execute(insert(Activity).from_select(columns, rows)).rowcount
+    if actor is not None and kind in RESPONSE_KINDS:
+        mark_first_response(conditions)
+    return logged
 
 
 def _text(value: Any) -> Any:
@@ -89,6 +94,23 @@ def _touch(conditions: list[ColumnElement], **values: Any) -> int:
                  .values(version=Lead.version + 1, updated_at=utcnow(), **values)
                  .execution_options(synchronize_session=False))
     return db.session.execute(statement).rowcount
+
+
+def _snapshot(conditions: list[ColumnElement], column: Any = None) -> dict[int, Any]:
+    """{lead id: value of `column`} for the leads about to change: the bulk event sent after
+    the UPDATE names them (and each one's old value)."""
+    value = column if column is not None else null()
+    return dict(db.session.execute(select(Lead.id, value).where(*conditions)).all())
+
+
+def _announce(event: str, before: dict[int, Any], actor: User, field: str = "",
+              new: Any = None, changes: dict[str, Any] | None = None) -> None:
+    if not before:
+        return
+    per_lead = ({lead_id: {field: (old, new)} for lead_id, old in before.items()}
+                if field else None)
+    leads_changed_in_bulk.send(None, lead_ids=list(before), event=event, actor=actor,
+                               changes=changes or {}, changes_by_lead=per_lead, via="bulk")
 
 
 def _finish(done: int, total: int, message: str, skip_reason: str = "") -> BulkResult:
@@ -105,16 +127,20 @@ def _finish(done: int, total: int, message: str, skip_reason: str = "") -> BulkR
 def trash(lead_ids: LeadIds, actor: User) -> BulkResult:
     """Move leads to the trash (restorable)."""
     conditions = _targets(lead_ids, actor)
+    before = _snapshot(conditions)
     _log(conditions, actor, ActivityKind.deleted)
     done = _touch(conditions, deleted_at=utcnow())
+    _announce("lead.deleted", before, actor)
     return _finish(done, done, f"Moved {_plural(done)} to the trash.")
 
 
 def restore(lead_ids: LeadIds, actor: User) -> BulkResult:
     """Bring leads back from the trash."""
     conditions = _targets(lead_ids, actor, trashed=True)
+    before = _snapshot(conditions)
     _log(conditions, actor, ActivityKind.restored)
     done = _touch(conditions, deleted_at=None)
+    _announce("lead.restored", before, actor)
     return _finish(done, done, f"Restored {_plural(done)}.")
 
 
@@ -158,8 +184,14 @@ def assign_owner(lead_ids: LeadIds, owner: User | None, actor: User) -> BulkResu
     conditions = [*targets, Lead.owner_id.is_not(owner_id) if owner_id is None
                   else Lead.owner_id.is_distinct_from(owner_id)]
     new_name = owner.display_name if owner else ""
+    before = _snapshot(conditions, Lead.owner_id)
     _log(conditions, actor, ActivityKind.assigned, "owner", _user_name(Lead.owner_id), new_name)
     done = _touch(conditions, owner_id=owner_id, last_touched_at=utcnow())
+    _announce("lead.updated", before, actor, "owner_id", owner_id)
+    if owner is not None and done:  # one summary for the new owner, not one per lead
+        leads_changed_in_bulk.send(None, lead_ids=list(before), event="lead.assigned",
+                                   actor=actor, changes={}, via="bulk",
+                                   owner_counts={owner.id: done})
     what = f"to {new_name}" if owner else "as unassigned"
     return _finish(done, total, f"Assigned {_plural(done)} {what}.",
                    "they already had that owner")
@@ -178,6 +210,7 @@ def move_to_stage(lead_ids: LeadIds, stage: Stage, actor: User, *,
     if stage.kind != StageKind.won:
         conditions.append(Lead.converted_at.is_(None))
     now = utcnow()
+    before = _snapshot(conditions, Lead.stage_id)
     moving = select(Lead.id).where(*conditions)
     db.session.execute(update(StageHistory)
                        .where(StageHistory.lead_id.in_(moving), StageHistory.left_at.is_(None))
@@ -189,6 +222,7 @@ def move_to_stage(lead_ids: LeadIds, stage: Stage, actor: User, *,
     old_name = select(Stage.name).where(Stage.id == Lead.stage_id).scalar_subquery()
     _log(conditions, actor, ActivityKind.stage_moved, "stage", old_name, stage.name)
     done = _touch(conditions, **_stage_values(stage, loss_reason, closing_comment, now))
+    _announce("lead.stage_changed", before, actor, "stage_id", stage.id)
     return _finish(done, total, f"Moved {_plural(done)} to {stage.name}.",
                    "already there, in another pipeline, or converted")
 
@@ -252,10 +286,12 @@ def add_tag(lead_ids: LeadIds, name: str, actor: User) -> BulkResult:
     total = count_targets(lead_ids, actor)
     has_tag = exists().where(lead_tags.c.lead_id == Lead.id, lead_tags.c.tag_id == tag.id)
     conditions = [*_targets(lead_ids, actor), ~has_tag]
+    before = _snapshot(conditions)
     _log(conditions, actor, ActivityKind.field_changed, "tags", "", f"+ {tag.name}")
     done = _touch(conditions)
     db.session.execute(insert(lead_tags).from_select(
         ["lead_id", "tag_id"], select(Lead.id, literal(tag.id, Integer)).where(*conditions)))
+    _announce("lead.updated", before, actor, changes={"tags": ("", f"+ {tag.name}")})
     return _finish(done, total, f"Tagged {_plural(done)} “{tag.name}”.", "they had it already")
 
 
@@ -268,11 +304,13 @@ def remove_tag(lead_ids: LeadIds, name: str, actor: User) -> BulkResult:
     total = count_targets(lead_ids, actor)
     has_tag = exists().where(lead_tags.c.lead_id == Lead.id, lead_tags.c.tag_id == tag.id)
     conditions = [*_targets(lead_ids, actor), has_tag]
+    before = _snapshot(conditions)
     _log(conditions, actor, ActivityKind.field_changed, "tags", f"− {tag.name}", "")
     done = _touch(conditions)
     db.session.execute(delete(lead_tags).where(
         lead_tags.c.tag_id == tag.id,
         lead_tags.c.lead_id.in_(select(Lead.id).where(*_targets(lead_ids, actor)))))
+    _announce("lead.updated", before, actor, changes={"tags": (f"− {tag.name}", "")})
     return _finish(done, total, f"Removed “{tag.name}” from {_plural(done)}.",
                    "they did not have it")
 

@@ -15,6 +15,7 @@ from ..auth.permissions import can
 from ..companies.models import Company, Contact, Opportunity
 from ..db_types import utcnow
 from ..errors import Conflict, NotAllowed, RuleViolation
+from ..events import lead_converted
 from ..extensions import db
 from ..pipeline import services as pipeline_services
 from ..pipeline.models import Stage, StageKind
@@ -78,7 +79,7 @@ def default_plan(lead: Lead) -> Plan:
 
 
 def _chosen(value: Any) -> int | None:
-    return int(value) if isinstance(value, str) and value.isdigit() else None
+    return int(value) if isinstance(value, str) and value.isdecimal() else None
 
 
 def plan_from(values: dict[str, Any]) -> Plan:
@@ -132,6 +133,7 @@ def convert_lead(lead: Lead, plan: Plan, actor: User, version: int | None = None
         raise Conflict(STALE_MESSAGE)
     try:
         result = _apply(lead, plan, actor)
+        lead_converted.send(lead, actor=actor, result=result)
         # change_stage holds the pipeline's rules (stage history, timeline row, board position)
         # and commits: it is the single commit of the whole conversion.
         pipeline_services.change_stage(lead, won_stage(lead), actor)

@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, func, select
 from ..auth.models import User
 from ..companies.models import Company, Contact
 from ..extensions import db
-from .models import Lead
+from .models import Lead, digits_only
 from .scope import scoped
 
 LEGAL_SUFFIXES = {
@@ -82,9 +82,8 @@ def phone_digits(raw: str, region: str) -> set[str]:
 
 
 def _digits_sql(column: ColumnElement[str]) -> ColumnElement[str]:
-    for char in (" ", "-", "(", ")", "+", ".", "/"):
-        column = func.replace(column, char, "")
-    return column
+    # The same expression as the ix_leads_phone_digits index, so lookups use it.
+    return digits_only(column)
 
 
 def find_duplicates(user: User, *, email: str = "", phone: str = "", tin: str = "",

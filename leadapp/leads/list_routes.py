@@ -63,14 +63,20 @@ def _results_context(filters: LeadFilters) -> dict[str, Any]:
 @login_required
 def index() -> Response:
     filters = listing.parse_filters(request.args)
-    context = _results_context(filters)
     if not wants_fragment():
-        context.update(options=listing.filter_options(), views=saved_views.views_for(current_user))
+        return _index_page(filters, 422 if filters.errors else 200)
+    context = _results_context(filters)
     response = render("leads/index.html", RESULTS, 422 if filters.errors else 200, **context)
-    if wants_fragment():
-        # The form sends every field, empty ones too; push the tidy URL of the same state.
-        response.headers["HX-Push-Url"] = url_for("leads.index", **context["filters"].query())
+    # The form sends every field, empty ones too; push the tidy URL of the same state.
+    response.headers["HX-Push-Url"] = url_for("leads.index", **context["filters"].query())
     return response
+
+
+def _index_page(filters: LeadFilters, status: int = 200, **extra: Any) -> Response:
+    context = _results_context(filters)
+    context.update(options=listing.filter_options(), views=saved_views.views_for(current_user),
+                   **extra)
+    return render("leads/index.html", RESULTS, status, **context)
 
 
 # --- Saved views and columns ---------------------------------------------------------------
@@ -82,15 +88,28 @@ def _views_menu(filters: LeadFilters, status: int = 200, **extra: Any) -> Respon
     return make_response(html, status)
 
 
+def _posted_filters() -> LeadFilters:
+    """htmx includes the live filter form; a plain form post carries the list state the page
+    was rendered with (the `state` field), so saving works without JavaScript too."""
+    if any(key in request.form for key in listing.FILTER_KEYS):
+        return listing.parse_filters(request.form)
+    return listing.parse_filters(MultiDict(parse_qsl(request.form.get("state", ""))))
+
+
 @bp.post("/views")
 @login_required
 def save_view() -> Response:
-    filters = listing.parse_filters(request.form)
+    filters = _posted_filters()
     name = request.form.get("view_name", "")
     try:
         view = saved_views.save_view(current_user, name, filters)
     except DomainError as error:
+        if not wants_fragment():
+            return _index_page(filters, 422, view_name=name, view_error=error.message, open=True)
         return _views_menu(filters, 422, view_name=name, view_error=error.message, open=True)
+    if not wants_fragment():
+        flash(f"Saved the view “{view.name}”.", "success")
+        return redirect(url_for("leads.index", **filters.query()), 303)
     response = _views_menu(filters, open=True)
     return hx_response(response.get_data(as_text=True), trigger={"toast": {
         "level": "success", "message": f"Saved the view “{view.name}”."}})
@@ -152,7 +171,7 @@ def _parse_bulk(form: MultiDict[str, str]) -> BulkRequest:
     if not can(current_user, BULK_ACTIONS[action][1]):
         abort(403, description="Your role does not allow this action.")
     source = MultiDict(parse_qsl(form["query"])) if "query" in form else form
-    ids = [int(value) for value in form.getlist("lead_ids") if value.isdigit()][:1000]
+    ids = [int(value) for value in form.getlist("lead_ids") if listing.is_id(value)][:1000]
     params = {key: form.get(key, "").strip()
               for key in ("to_owner", "to_stage", "loss_reason", "closing_comment", "tag_name")}
     return BulkRequest(action=action, everything=form.get("scope") == "all",
@@ -167,18 +186,18 @@ def _param_models(req: BulkRequest) -> dict[str, Any]:
         owner = req.params["to_owner"]
         if owner == "none":
             found["owner"] = None
-        elif owner.isdigit() and (user := db.session.get(User, int(owner))) is not None:
+        elif owner.isdecimal() and (user := db.session.get(User, int(owner))) is not None:
             found["owner"] = user
         else:
             req.errors["to_owner"] = "Choose who should own these leads."
     if req.action == "stage":
         stage_id = req.params["to_stage"]
-        stage = db.session.get(Stage, int(stage_id)) if stage_id.isdigit() else None
+        stage = db.session.get(Stage, int(stage_id)) if stage_id.isdecimal() else None
         if stage is None:
             req.errors["to_stage"] = "Choose a stage."
         found["stage"] = stage
         reason_id = req.params["loss_reason"]
-        found["loss_reason"] = db.session.get(LossReason, int(reason_id)) if reason_id.isdigit() \
+        found["loss_reason"] = db.session.get(LossReason, int(reason_id)) if reason_id.isdecimal() \
             else None
         if stage is not None and stage.kind == StageKind.lost and found["loss_reason"] is None:
             req.errors["loss_reason"] = "Choose a loss reason for leads moved to a lost stage."
@@ -275,7 +294,7 @@ def trash() -> Response:
 
 
 def _trash_ids() -> list[int]:
-    ids = [int(value) for value in request.form.getlist("lead_ids") if value.isdigit()]
+    ids = [int(value) for value in request.form.getlist("lead_ids") if value.isdecimal()]
     return list(dict.fromkeys(ids))[:1000]
 
 

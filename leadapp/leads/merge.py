@@ -15,6 +15,7 @@ from ..auth.models import User
 from ..auth.permissions import can
 from ..db_types import utcnow
 from ..errors import Conflict, NotAllowed, RuleViolation
+from ..events import lead_deleted, lead_restored, lead_updated
 from ..extensions import db
 from .activity import record
 from .duplicates import Match, find_duplicates
@@ -102,6 +103,8 @@ def merge_leads(kept: Lead, other: Lead, take_other: set[str], actor: User) -> A
             setattr(kept, name, getattr(other, name))
         image.update(_move_children(kept, other))
         other.deleted_at = utcnow()
+        _announce(kept, other, {name: _decode(name, value) for name, value
+                                in image["fields"].items()}, actor, lead_deleted)
         record(other, ActivityKind.deleted, actor, data={"merged_into": kept.id})
         activity = record(kept, ActivityKind.merged, actor, old=other.title,
                           data={"before": image, "undone": False})
@@ -110,6 +113,15 @@ def merge_leads(kept: Lead, other: Lead, take_other: set[str], actor: User) -> A
         db.session.rollback()
         raise
     return activity
+
+
+def _announce(kept: Lead, other: Lead, before: dict[str, Any], actor: User, signal: Any) -> None:
+    """Webhooks and other listeners: `other` left (or came back), `kept` changed its fields."""
+    signal.send(other, actor=actor)
+    changes = {name: (old, getattr(kept, name)) for name, old in before.items()
+               if old != getattr(kept, name)}
+    if changes:
+        lead_updated.send(kept, actor=actor, changes=changes)
 
 
 def _move_children(kept: Lead, other: Lead) -> dict[str, Any]:
@@ -173,6 +185,8 @@ def undo_merge(kept: Lead, activity: Activity, actor: User) -> Lead:
             setattr(kept, name, _decode(name, value))
         _restore_children(kept, other, image)
         other.deleted_at = None
+        _announce(kept, other, {name: getattr(other, name) for name in image["fields"]}, actor,
+                  lead_restored)
         record(other, ActivityKind.restored, actor, data={"unmerged_from": kept.id})
         activity.data = {**data, "undone": True}
         record(kept, ActivityKind.merged, actor, field="undo", old=other.title)

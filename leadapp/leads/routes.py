@@ -23,6 +23,8 @@ from ..auth.permissions import can, require
 from ..companies import services as companies
 from ..companies.forms import ConvertForm
 from ..companies.models import Contact
+from ..custom_fields import forms as custom_forms
+from ..custom_fields import services as custom_fields
 from ..errors import Conflict, DomainError
 from ..extensions import db
 from ..web import render, wants_fragment
@@ -59,7 +61,10 @@ def autolink(text: str) -> Markup:
 
 def _lead_form(lead: Lead | None = None, formdata: Any = None, **kwargs: Any) -> LeadForm:
     data = services.form_data(lead) if lead is not None and formdata is None else {}
-    form = LeadForm(formdata=formdata, data=data, **kwargs)
+    extra = custom_fields.list_fields()
+    if lead is not None and formdata is None:
+        data.update(custom_forms.initial_data(extra, custom_fields.values_of(lead)))
+    form = custom_forms.with_custom_fields(LeadForm, extra)(formdata=formdata, data=data, **kwargs)
     pipeline_id = form.pipeline_id.data if lead is None else lead.pipeline_id
     form.set_choices(services.form_choices(current_user, lead, pipeline_id))
     if lead is None and form.owner_id.data is None and not formdata and \
@@ -242,7 +247,7 @@ def _page_context(lead: Lead) -> dict[str, Any]:
     return {"lead": lead, "fields": services.EDITABLE, "display": services.field_display,
             "events": events, "more": more, "page_no": 1, "comments": services.comments(lead),
             "attachments": _attachments(lead), "max_upload": attachments.human_size(
-                attachments.max_bytes())}
+                attachments.max_bytes()), "pipelines": services.other_pipelines(lead)}
 
 
 def _attachments(lead: Lead) -> list[Attachment]:
@@ -587,7 +592,7 @@ def lead_contact_options(lead_id: int) -> Response:
 
 def _stage_bar(lead: Lead, status: int = 200, **extra: Any) -> Response:
     return render("leads/_partials/stage_bar.html", "leads/_partials/stage_bar.html", status,
-                  lead=lead, **extra)
+                  lead=lead, pipelines=services.other_pipelines(lead), **extra)
 
 
 @bp.get("/<int:lead_id>/stage")
@@ -623,6 +628,27 @@ def move_stage(lead_id: int) -> Response:
         asking = stage if error.field in ("loss_reason", "closing_comment") else None
         return _stage_bar(lead, error.status, error=error.message, asking=asking,
                           reasons=services.loss_reasons(), comment=comment, reason_id=reason_id)
+    if not wants_fragment():
+        return redirect(url_for("leads.detail", lead_id=lead.id), 303)
+    response = _stage_bar(lead)
+    response.headers["HX-Trigger"] = "lead-changed"
+    return response
+
+
+@bp.post("/<int:lead_id>/pipeline")
+@require("leads.edit")
+def move_pipeline(lead_id: int) -> Response:
+    lead = services.get_visible_lead(current_user, lead_id)
+    try:
+        services.move_pipeline(lead, request.form.get("stage_id", type=int), current_user,
+                               request.form.get("version", type=int))
+    except DomainError as error:
+        db.session.expire_all()
+        lead = services.get_visible_lead(current_user, lead_id)
+        if not wants_fragment():
+            flash(error.message, "error")
+            return redirect(url_for("leads.detail", lead_id=lead.id), 303)
+        return _stage_bar(lead, error.status, pipeline_error=error.message)
     if not wants_fragment():
         return redirect(url_for("leads.detail", lead_id=lead.id), 303)
     response = _stage_bar(lead)

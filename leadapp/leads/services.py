@@ -18,8 +18,10 @@ from ..auth.models import Role, Team, User
 from ..auth.permissions import can
 from ..companies import services as companies
 from ..companies.models import Company, Contact
+from ..custom_fields import services as custom_fields
 from ..db_types import utcnow
 from ..errors import Conflict, NotAllowed, RuleViolation
+from ..events import lead_assigned, lead_updated
 from ..extensions import db
 from ..pipeline import services as pipeline_services
 from ..pipeline.models import LossReason, Pipeline, Stage
@@ -158,10 +160,15 @@ def save_lead(lead: Lead | None, data: dict[str, Any], actor: User) -> Lead:
         lead.company = company
         _link_contact(lead, contact, copy=creating or lead.primary_contact is not contact)
         changes += _apply_tags(lead, data.get("tags") or "")
+        changes += custom_fields.apply_form_data(lead, data, actor, creating)
         db.session.flush()
         if data.get("new_company"):
             company.created_from_lead_id = lead.id
         _record_save(lead, actor, creating, changes)
+        if not creating and changes:
+            lead_updated.send(lead, actor=actor, changes={n: (o, v) for n, o, v in changes})
+        if not creating:  # a new lead's owner is announced by place_new_lead
+            _announce_owner(lead, actor, changes)
         if creating and data.get("auto_convert") and can(actor, "leads.convert"):
             _auto_convert(lead, data, actor)
         else:
@@ -232,8 +239,10 @@ def _apply_scalars(lead: Lead, data: dict[str, Any], actor: User) -> list[tuple[
 
 
 def _clean(name: str, value: Any) -> Any:
+    # Text columns are NOT NULL: clearing one (inline or over the API) stores "".
     if name in ("description", "title", "company_name", "selling_direction", "product", "city",
-                "channel"):
+                "channel", "first_name", "middle_name", "last_name", "email", "phone",
+                "website"):
         return value or ""
     if name == "currency":
         return value or "USD"
@@ -290,6 +299,12 @@ def tags_from_text(raw: str) -> list[Tag]:
         select(Tag).where(func.lower(Tag.name).in_(list(names))))}
     tags = [existing.get(key) or Tag(name=name) for key, name in names.items()]
     return sorted(tags, key=lambda tag: tag.name.lower())
+
+
+def _announce_owner(lead: Lead, actor: User, changes: list[tuple[str, Any, Any]]) -> None:
+    for name, old, new in changes:
+        if name == "owner_id" and new is not None:
+            lead_assigned.send(lead, actor=actor, old_owner_id=old, new_owner_id=new, via="form")
 
 
 def _record_save(lead: Lead, actor: User, creating: bool,
@@ -379,29 +394,51 @@ def field_display(lead: Lead, field: str) -> str:
 
 def update_field(lead: Lead, field: str, value: Any, version: int | None, actor: User) -> Lead:
     """Save one field if the lead is still at `version`; records the change; commits."""
-    spec = EDITABLE[field]
+    return update_fields(lead, {field: value}, version, actor)
+
+
+def update_fields(lead: Lead, values: dict[str, Any], version: int | None, actor: User) -> Lead:
+    """Save several click-to-edit fields (the API's PATCH) in one commit, or none of them."""
     require_editable(actor, lead)
-    if not can(actor, spec.permission):
-        raise NotAllowed(f"Your role does not allow changing {spec.label.lower()}.")
+    for field in values:
+        spec = EDITABLE[field]
+        if not can(actor, spec.permission):
+            raise NotAllowed(f"Your role does not allow changing {spec.label.lower()}.")
     if version is not None and version != lead.version:
         raise Conflict(STALE_MESSAGE)
-    old = field_display(lead, field)
     try:
-        if field == "tags":
-            lead.tags = tags_from_text(value or "")
-        else:
-            setattr(lead, field, _clean(field, value))
-        new = field_display(lead, field)
-        if old != new:
-            kind = ActivityKind.assigned if field == "owner_id" else ActivityKind.field_changed
-            record(lead, kind, actor, field=field, old=old, new=new)
-            if field == "tags":
-                lead.updated_at = utcnow()  # a tag change alone must still bump the version
+        before = {field: field_value(lead, field) for field in values}
+        for field, value in values.items():
+            _set_field(lead, field, value, actor)
+        changes = {field: (old, field_value(lead, field)) for field, old in before.items()
+                   if old != field_value(lead, field)}
+        if changes:
+            lead_updated.send(lead, actor=actor, changes=changes)
         db.session.commit()
     except StaleDataError as exc:
         db.session.rollback()
         raise Conflict(STALE_MESSAGE) from exc
+    except Exception:
+        db.session.rollback()
+        raise
     return lead
+
+
+def _set_field(lead: Lead, field: str, value: Any, actor: User) -> None:
+    old = field_display(lead, field)
+    old_id = lead.owner_id
+    if field == "tags":
+        lead.tags = tags_from_text(value or "")
+    else:
+        setattr(lead, field, _clean(field, value))
+    new = field_display(lead, field)
+    if old != new:
+        kind = ActivityKind.assigned if field == "owner_id" else ActivityKind.field_changed
+        record(lead, kind, actor, field=field, old=old, new=new)
+        if field == "owner_id" and lead.owner_id is not None:
+            _announce_owner(lead, actor, [(field, old_id, lead.owner_id)])
+        if field == "tags":
+            lead.updated_at = utcnow()  # a tag change alone must still bump the version
 
 
 def last_change(lead: Lead) -> Activity | None:
@@ -509,6 +546,36 @@ def remove_lead_contact(lead: Lead, link_id: int, actor: User) -> None:
     db.session.commit()
 
 
+def set_lead_contacts(lead: Lead, contact_ids: list[int], actor: User) -> None:
+    """Make the lead's contacts exactly these existing ones, the first primary (the API's
+    PUT /contacts); one commit, one timeline row per contact added or removed."""
+    require_editable(actor, lead)
+    contacts = {contact.id: contact for contact in db.session.scalars(
+        select(Contact).where(Contact.id.in_(contact_ids)))}
+    missing = [str(contact_id) for contact_id in contact_ids if contact_id not in contacts]
+    if missing:
+        raise RuleViolation("No contact has the id " + ", ".join(missing) + ".", field="contacts")
+    for link in list(lead.contact_links):
+        if link.contact_id not in contacts:
+            lead.contact_links.remove(link)
+            record(lead, ActivityKind.field_changed, actor, field="contacts",
+                   old=link.contact.full_name)
+    for link in lead.contact_links:
+        link.is_primary = False
+    db.session.flush()  # one primary per lead at any moment (partial unique index)
+    linked = {link.contact_id: link for link in lead.contact_links}
+    for contact_id in contact_ids:
+        if contact_id not in linked:
+            linked[contact_id] = LeadContact(contact=contacts[contact_id])
+            lead.contact_links.append(linked[contact_id])
+            record(lead, ActivityKind.field_changed, actor, field="contacts",
+                   new=contacts[contact_id].full_name)
+    if contact_ids:
+        linked[contact_ids[0]].is_primary = True
+        _copy_contact(lead, contacts[contact_ids[0]])
+    db.session.commit()
+
+
 def _link(lead: Lead, link_id: int) -> LeadContact:
     link = next((item for item in lead.contact_links if item.id == link_id), None)
     if link is None:
@@ -555,6 +622,23 @@ def stage_of(lead: Lead, stage_id: int | None) -> Stage:
 def loss_reasons() -> list[LossReason]:
     return list(db.session.scalars(select(LossReason).where(LossReason.active.is_(True))
                                    .order_by(LossReason.position, LossReason.name)))
+
+
+def other_pipelines(lead: Lead) -> list[Pipeline]:
+    """Pipelines an open lead could move to (with their stages), for the lead page."""
+    if lead.converted_at is not None:
+        return []
+    return list(db.session.scalars(select(Pipeline).where(Pipeline.id != lead.pipeline_id)
+                                   .order_by(Pipeline.name)))
+
+
+def move_pipeline(lead: Lead, stage_id: int | None, actor: User, version: int | None) -> Lead:
+    require_editable(actor, lead)
+    stage = db.session.get(Stage, stage_id) if stage_id else None
+    if stage is None:
+        raise RuleViolation("Choose the stage the lead starts at in its new pipeline.",
+                            field="stage")
+    return pipeline_services.move_to_pipeline(lead, stage, actor, version=version)
 
 
 def move_stage(lead: Lead, stage: Stage, actor: User, version: int | None,

@@ -4,13 +4,25 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, Integer, func, insert, literal, select, text, tuple_, update
+from sqlalchemy import (
+    DateTime,
+    Integer,
+    bindparam,
+    func,
+    insert,
+    literal,
+    select,
+    text,
+    tuple_,
+    update,
+)
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..auth.models import User
 from ..errors import Conflict, RuleViolation
+from ..events import lead_stage_changed, leads_changed_in_bulk
 from ..extensions import db
-from ..leads.activity import record
+from ..leads.activity import mark_first_response, record
 from ..leads.models import Activity, ActivityKind, Lead
 from .models import LossReason, Pipeline, Stage, StageHistory, StageKind
 
@@ -18,6 +30,10 @@ from .models import LossReason, Pipeline, Stage, StageHistory, StageKind
 # column needs renumbering only after ~40 drops into the very same gap.
 STEP = 1024.0
 MIN_GAP = 1e-6
+# When a gap runs out, this many cards on each side of it are re-spaced; the whole column only
+# when they would end up closer than MIN_SPREAD.
+WINDOW = 32
+MIN_SPREAD = 1e-3
 
 STALE_MESSAGE = "This lead was changed by someone else meanwhile. The board shows its latest state."
 
@@ -62,8 +78,36 @@ def _check_move(lead: Lead, stage: Stage, loss_reason: LossReason | None) -> Non
             raise RuleViolation("That loss reason is no longer in use.", field="loss_reason")
 
 
+def move_to_pipeline(lead: Lead, stage: Stage, actor: User | None, *,
+                     version: int | None = None) -> Lead:
+    """Move a lead into another pipeline, at an open stage of it, on top of that column.
+    The stage history and timeline record it like any move, naming both pipelines."""
+    if version is not None and version != lead.version:
+        raise Conflict(STALE_MESSAGE)
+    if stage.pipeline_id == lead.pipeline_id:
+        raise RuleViolation("The lead is already in this pipeline; move it along its stages.",
+                            field="stage")
+    if lead.converted_at is not None:
+        raise RuleViolation("A converted lead stays in the pipeline it was won in.",
+                            field="stage")
+    if stage.kind != StageKind.open:
+        raise RuleViolation("Choose an open stage; close the lead in its new pipeline "
+                            "afterwards.", field="stage")
+    try:
+        old = lead.stage
+        lead.pipeline_id = stage.pipeline_id
+        lead.board_position = top_position(stage.id)
+        _enter_stage(lead, old, stage, actor, None, "", across=True)
+        db.session.commit()
+    except StaleDataError as exc:
+        db.session.rollback()
+        raise Conflict(STALE_MESSAGE) from exc
+    return lead
+
+
 def _enter_stage(lead: Lead, old: Stage, new: Stage, actor: User | None,
-                 loss_reason: LossReason | None, closing_comment: str) -> None:
+                 loss_reason: LossReason | None, closing_comment: str, *,
+                 across: bool = False) -> None:
     now = datetime.now(UTC)
     if new.kind == StageKind.open:
         lead.closing_date = None
@@ -84,8 +128,11 @@ def _enter_stage(lead: Lead, old: Stage, new: Stage, actor: User | None,
     )
     db.session.add(StageHistory(lead_id=lead.id, stage_id=new.id, entered_at=now,
                                 moved_by_id=actor.id if actor else None))
-    record(lead, ActivityKind.stage_moved, actor, field="stage", old=old.name, new=new.name,
+    old_name, new_name = ((f"{old.pipeline.name} · {old.name}", f"{new.pipeline.name} · {new.name}")
+                          if across else (old.name, new.name))
+    record(lead, ActivityKind.stage_moved, actor, field="stage", old=old_name, new=new_name,
            data={"from_stage_id": old.id, "to_stage_id": new.id})
+    lead_stage_changed.send(lead, actor=actor, old_stage=old, new_stage=new)
 
 
 # --- Card order inside a column -------------------------------------------------------------
@@ -158,8 +205,53 @@ def _position_for(stage_id: int, lead_id: int, position: int | None,
         if value is not None:
             return float(value)
         if attempt == 0:
-            renumber_column(stage_id)
+            around = _crowded_spot(stage_id, lead_id, position, above_id, below_id)
+            if around is None or not _spread_window(stage_id, lead_id, around):
+                renumber_column(stage_id)
     raise RuntimeError("renumbering left no gap")  # unreachable: renumbering spaces cards apart
+
+
+def _crowded_spot(stage_id: int, lead_id: int, position: int | None, above_id: int | None,
+                  below_id: int | None) -> float | None:
+    """The board_position where a drop found no room: its anchor card, else the card before
+    the drop position."""
+    for anchor_id in (above_id, below_id):
+        if anchor_id is not None:
+            spot = db.session.scalar(select(Lead.board_position).where(
+                Lead.id == anchor_id, Lead.stage_id == stage_id))
+            if spot is not None:
+                return spot
+    rows = _neighbours(stage_id, lead_id, max(position or 0, 0))
+    return rows[0] if rows else None
+
+
+def _spread_window(stage_id: int, lead_id: int, around: float) -> bool:
+    """Re-space the WINDOW cards on each side of a crowded spot evenly between the cards just
+    outside them: a few dozen rows instead of the whole column (a busy stage of a big team
+    holds hundreds of thousands of leads). False when even that leaves no usable gap."""
+    live = (Lead.stage_id == stage_id, Lead.id != lead_id, Lead.deleted_at.is_(None))
+    key = (Lead.board_position, Lead.id)
+    below = db.session.execute(select(Lead.id, Lead.board_position)
+                               .where(*live, Lead.board_position <= around)
+                               .order_by(*(column.desc() for column in key))
+                               .limit(WINDOW + 1)).all()
+    above = db.session.execute(select(Lead.id, Lead.board_position)
+                               .where(*live, Lead.board_position > around)
+                               .order_by(*key).limit(WINDOW + 1)).all()
+    window = [*reversed(below[:WINDOW]), *above[:WINDOW]]
+    if not window:
+        return False
+    low = below[WINDOW].board_position if len(below) > WINDOW else window[0].board_position - STEP
+    high = above[WINDOW].board_position if len(above) > WINDOW else window[-1].board_position + STEP
+    spacing = (high - low) / (len(window) + 1)
+    if spacing < MIN_SPREAD:
+        return False
+    table = Lead.__table__  # order is not content: no version bump, no updated_at
+    db.session.execute(update(table).where(table.c.id == bindparam("card"))
+                       .values(board_position=bindparam("spot")),
+                       [{"card": row.id, "spot": low + spacing * (index + 1)}
+                        for index, row in enumerate(window)])
+    return True
 
 
 def renumber_column(stage_id: int) -> None:
@@ -377,7 +469,10 @@ def _move_all_leads(stage: Stage, target: Stage, actor: User | None) -> None:
         select(Lead.id, literal(actor_id, Integer), literal(ActivityKind.stage_moved.name),
                literal("stage"), literal(stage.name), literal(target.name),
                literal(now, DateTime(timezone=True))).where(Lead.stage_id == stage.id)))
+    if actor is not None:
+        mark_first_response([Lead.stage_id == stage.id], now)
     top = top_position(target.id)
+    moved = list(db.session.scalars(in_stage))
     bottom = db.session.scalar(select(func.max(Lead.board_position))
                                .where(Lead.stage_id == stage.id)) or 0.0
     # Moved cards go above the target's cards, keeping their order; versions bump (they moved).
@@ -386,6 +481,9 @@ def _move_all_leads(stage: Stage, target: Stage, actor: User | None) -> None:
         .values(stage_id=target.id, stage_entered_at=now, last_touched_at=now,
                 version=Lead.version + 1, board_position=Lead.board_position - bottom + top - STEP),
         execution_options={"synchronize_session": False})
+    if moved:
+        leads_changed_in_bulk.send(None, lead_ids=moved, event="lead.stage_changed", actor=actor,
+                                   changes={"stage_id": (stage.id, target.id)}, via="stage")
     db.session.expire_all()
 
 

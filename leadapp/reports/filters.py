@@ -18,7 +18,7 @@ MAX_DAYS = 366 * 5
 
 def _int(raw: Any) -> int | None:
     text = str(raw or "").strip()
-    return int(text) if text.isdigit() and len(text) < 10 else None
+    return int(text) if text.isdecimal() and len(text) < 10 else None
 
 
 def _date(raw: Any) -> date | None:

@@ -31,16 +31,14 @@ from sqlalchemy import (
 from ..auth.models import User
 from ..companies.models import Opportunity
 from ..extensions import db
-from ..leads.models import Activity, ActivityKind, Lead
+from ..leads.models import Lead
 from ..leads.scope import scoped
 from ..pipeline.models import Pipeline, Stage, StageHistory, StageKind
 from ..sources.models import Campaign, LeadSource, Spend
 
 NO_TOUCH = "(no touch data)"
 NO_CAMPAIGN = "(no campaign)"
-TOTAL_KEY = "\x00total"  # never a source id or a utm_source (NUL is stripped from input)
 CENT = Decimal("0.01")
-RESPONSE_KINDS = (ActivityKind.commented, ActivityKind.stage_moved, ActivityKind.field_changed)
 
 
 class Attribution(StrEnum):
@@ -102,6 +100,7 @@ class Row:
     days_sum: int = 0
     days_count: int = 0
     median_response: float | None = None  # hours
+    response_seconds: list[int] = field(default_factory=list, repr=False)
     campaigns: list[Row] = field(default_factory=list)
 
     @property
@@ -132,6 +131,7 @@ class Row:
         for name in ("leads", "qualified", "won", "lost", "revenue", "spend", "days_sum",
                      "days_count"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.response_seconds = self.response_seconds + other.response_seconds
 
 
 @dataclass
@@ -183,6 +183,13 @@ def _utc_date(ts: Any) -> Any:
     if _dialect() == "postgresql":
         return func.date(func.timezone("UTC", ts))
     return func.substr(ts, 1, 10)
+
+
+def _utc_monday(ts: Any) -> Any:
+    """The Monday (UTC) of a timestamp's week, so the weekly line is grouped by the database."""
+    if _dialect() == "postgresql":
+        return cast(func.date_trunc("week", func.timezone("UTC", ts)), db.Date)
+    return func.date(_utc_date(ts), "-6 days", "weekday 1")
 
 
 def _days_between(later: Any, earlier_ts: Any) -> Any:
@@ -264,47 +271,65 @@ def _won_money() -> Any:
                 else_=func.coalesce(Lead.budget, 0))
 
 
+def _joined_seconds(seconds: Any) -> Any:
+    """The non-NULL values of a group as one comma-separated text (SQLite has no median, and
+    47k numbers arrive as a few hundred strings rather than 47k rows)."""
+    if _dialect() == "postgresql":
+        return func.string_agg(cast(seconds, db.Text), ",")
+    return func.group_concat(seconds, ",")
+
+
 def _grouped_leads(user: User, filters: Filters, stage: Stage | None, by_campaign: bool
                    ) -> tuple[dict[tuple[str, str | None], Row], dict[str, dict[date, int]]]:
-    """Rows per group (source, or source and campaign) and, for sources, leads per week."""
+    """Rows per group (source, or source and campaign) and, for sources, leads per week.
+
+    One scan of the range on ix_leads_live_created (which carries every column used here)
+    serves the table, the chart and the response times: each lead's seconds to first response
+    (leads.first_response_at) come back per group, and Python takes the medians."""
     key, campaign_key = _keys(filters)
     won, lost = _outcomes()
     qualified = case((won, True), else_=_qualified(stage))
     money = _won_money()
     with_days = and_(won, Lead.closing_date.is_not(None))
-    # Sources are grouped per day too (cheap on the stored text): Python folds days into the
-    # weekly line, so one scan of the range serves the table and the chart.
-    groups = [key, campaign_key] if by_campaign else [key, _utc_date(Lead.created_at)]
+    # Sources are grouped per week too, so one scan of the range serves the table and the chart.
+    groups = [key, campaign_key] if by_campaign else [key, _utc_monday(Lead.created_at)]
     statement = (
         select(*groups, func.count(Lead.id),
                func.sum(case((qualified, 1), else_=0)), func.sum(case((won, 1), else_=0)),
                func.sum(case((lost, 1), else_=0)), func.sum(case((won, _cents(money)), else_=0)),
                func.sum(case((with_days, _days_between(Lead.closing_date, Lead.created_at)),
                              else_=0)),
-               func.sum(case((with_days, 1), else_=0)))
+               func.sum(case((with_days, 1), else_=0)),
+               _joined_seconds(_seconds_between(Lead.first_response_at, Lead.created_at)))
         .where(*_lead_conditions(filters)).group_by(*groups))
     if by_campaign:
         statement = statement.where(key.in_(filters.expand))
     sums: dict[tuple[str, str | None], list[int]] = {}
+    responses: dict[tuple[str, str | None], list[int]] = defaultdict(list)
     weekly: dict[str, dict[date, int]] = defaultdict(dict)
-    mondays: dict[Any, date] = {}
     for values in db.session.execute(scoped(statement, user)):
         group = (str(values[0]), str(values[1]) if by_campaign and values[1] is not None
                  else None)
         totals = sums.setdefault(group, [0] * 7)
-        for index, value in enumerate(values[2:]):
+        for index, value in enumerate(values[2:9]):
             totals[index] += int(value or 0)
+        if values[9]:
+            responses[group].extend(int(value) for value in str(values[9]).split(","))
         if not by_campaign:
-            if values[1] not in mondays:
-                day = date.fromisoformat(str(values[1])[:10])
-                mondays[values[1]] = day - timedelta(days=day.weekday())
-            series = weekly[group[0]]
-            series[mondays[values[1]]] = series.get(mondays[values[1]], 0) + values[2]
+            weekly[group[0]][date.fromisoformat(str(values[1])[:10])] = values[2]
     result = {group: Row(key=group[0], label="", leads=n, qualified=qual, won=won_n,
                          lost=lost_n, revenue=_from_cents(cents), days_sum=days,
-                         days_count=days_n)
+                         days_count=days_n, median_response=_median_hours(responses.get(group)),
+                         response_seconds=responses.get(group, []))
               for group, (n, qual, won_n, lost_n, cents, days, days_n) in sums.items()}
     return result, weekly
+
+
+def _median_hours(seconds: list[int] | None) -> float | None:
+    """The median of response times in hours (a clock skew's negative time counts as 0)."""
+    if not seconds:
+        return None
+    return max(statistics.median(seconds), 0.0) / 3600
 
 
 def _grouped_spend(filters: Filters, by_campaign: bool) -> dict[tuple[str, str | None], Decimal]:
@@ -322,50 +347,10 @@ def _grouped_spend(filters: Filters, by_campaign: bool) -> dict[tuple[str, str |
             for values in db.session.execute(statement)}
 
 
-def _median_response(user: User, filters: Filters, by_campaign: bool = False
-                     ) -> dict[tuple[str, str | None], float]:
-    """Median hours from creation to the first comment, stage move or edit by a person, per
-    source (with the total under TOTAL_KEY) or per expanded source's campaign.
-
-    SQL finds each lead's first response (one pass over the partial index
-    ix_activities_person_first, from the range's first day on, since a response cannot precede
-    its lead) and the seconds it took; Python takes the median of that one column per group.
-    The fetch is bounded by the answered leads in the range (47k numbers for 12 months of the
-    100k-lead demo data), sent as one comma-separated text per group; SQLite has no median,
-    and window functions were slower.
-    """
-    low, _ = _bounds(filters)
-    key, campaign_key = _keys(filters)
-    first = (select(Activity.lead_id, func.min(Activity.created_at).label("at"))
-             .where(Activity.actor_id.is_not(None), Activity.kind.in_(RESPONSE_KINDS),
-                    Activity.created_at >= low)
-             .group_by(Activity.lead_id).subquery())
-    per_lead = (select(key.label("k"), (campaign_key if by_campaign else literal(None)).label("c"),
-                       _seconds_between(first.c.at, Lead.created_at).label("s"))
-                .join(first, first.c.lead_id == Lead.id).where(*_lead_conditions(filters)))
-    if by_campaign:
-        per_lead = per_lead.where(key.in_(filters.expand))
-    per_lead = scoped(per_lead, user).subquery()
-    # One text list of seconds per group: 47k numbers arrive as ~10 strings, not 47k rows.
-    joined = (func.string_agg(cast(per_lead.c.s, db.Text), ",")
-              if _dialect() == "postgresql" else func.group_concat(per_lead.c.s, ","))
-    statement = select(per_lead.c.k, per_lead.c.c, joined).group_by(per_lead.c.k, per_lead.c.c)
-    samples: dict[tuple[str, str | None], list[int]] = {}
-    for group, campaign, values in db.session.execute(statement):
-        samples[(str(group), None if campaign is None else str(campaign))] = [
-            int(value) for value in str(values).split(",")]
-    medians = {group: max(statistics.median(values), 0.0) / 3600
-               for group, values in samples.items()}
-    everyone = [value for values in samples.values() for value in values]
-    if everyone and not by_campaign:
-        medians[(TOTAL_KEY, None)] = max(statistics.median(everyone), 0.0) / 3600
-    return medians
-
-
 def _labels(filters: Filters, keys: set[str]) -> dict[str, tuple[str, int | None]]:
     if filters.attribution != Attribution.source:
         return {key: (key, None) for key in keys}
-    ids = [int(key) for key in keys if key and key.isdigit()]
+    ids = [int(key) for key in keys if key and key.isdecimal()]
     names = db.session.execute(select(LeadSource.id, LeadSource.name).where(LeadSource.id.in_(ids)))
     return {str(source_id): (name, source_id) for source_id, name in names}
 
@@ -375,7 +360,7 @@ def _campaign_labels(filters: Filters, keys: set[str | None]) -> dict[str | None
     if filters.attribution != Attribution.source:
         labels.update({key: key for key in keys if key})
         return labels
-    ids = [int(key) for key in keys if key and key.isdigit()]
+    ids = [int(key) for key in keys if key and key.isdecimal()]
     for campaign_id, name in db.session.execute(
             select(Campaign.id, Campaign.name).where(Campaign.id.in_(ids))):
         labels[str(campaign_id)] = name
@@ -421,24 +406,22 @@ def qualify_stage(filters: Filters) -> Stage | None:
     return pipeline.stages[min(1, len(pipeline.stages) - 1)]
 
 
-def source_report(user: User, filters: Filters, with_charts: bool = True,
-                  with_response: bool = True) -> Report:
+def source_report(user: User, filters: Filters, with_charts: bool = True) -> Report:
     """The report rows (with expanded campaigns), the total row and the weekly series."""
     stage = qualify_stage(filters)
     lead_rows, weekly_counts = _grouped_leads(user, filters, stage, False)
     rows_by_key = _merge(lead_rows, _grouped_spend(filters, False))
     labels = _labels(filters, {group[0] for group in rows_by_key})
-    medians = _median_response(user, filters) if with_response else {}
     rows: list[Row] = []
     for (key, _), row in rows_by_key.items():
         if filters.attribution != Attribution.source and key != NO_TOUCH and row.leads == 0:
             continue  # spend of a source no lead's utm_source names
         label, source_id = labels.get(key, (key, None))
-        rows.append(replace(row, label=label, source_id=source_id,
-                            median_response=medians.get((key, None))))
-    total = Row(key="total", label="Total", median_response=medians.get((TOTAL_KEY, None)))
+        rows.append(replace(row, label=label, source_id=source_id))
+    total = Row(key="total", label="Total")
     for row in rows:
         total.add(row)
+    total.median_response = _median_hours(total.response_seconds)
     if filters.expand:
         _attach_campaigns(user, filters, stage, rows)
     weekly = _weekly(filters, rows, weekly_counts) if with_charts else []
@@ -452,14 +435,12 @@ def _attach_campaigns(user: User, filters: Filters, stage: Stage | None,
     grouped = _merge(_grouped_leads(user, filters, stage, True)[0],
                      _grouped_spend(filters, True))
     labels = _campaign_labels(filters, {group[1] for group in grouped})
-    medians = _median_response(user, filters, by_campaign=True)
     for row in rows:
         if row.key not in filters.expand:
             continue
         row.campaigns = sort_rows(
             [replace(item, key=f"{row.key}:{group[1]}", label=labels.get(group[1], group[1]),
-                     campaign_id=int(group[1]) if group[1] and group[1].isdigit() else None,
-                     median_response=medians.get(group))
+                     campaign_id=int(group[1]) if group[1] and group[1].isdecimal() else None)
              for group, item in grouped.items() if group[0] == row.key],
             filters.sort, filters.desc)
 
@@ -479,7 +460,7 @@ def month_figures(user: User, today: date) -> Row:
     """This month's totals for the dashboard cards."""
     start, end = preset_range("this_month", today)
     filters = Filters(start=start, end=end)
-    return source_report(user, filters, with_charts=False, with_response=False).total
+    return source_report(user, filters, with_charts=False).total
 
 
 def won_revenue_by_source(user: User) -> dict[int, Decimal]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from contextlib import contextmanager
 from typing import Any
 
@@ -192,6 +194,25 @@ def test_save_view_stores_the_filters_and_lists_it(app, hx, login):
     with app.app_context():
         view = db.session.scalar(select(SavedView).where(SavedView.user_id == user_id))
         assert (view.name, view.query) == ("Hot Berlin", "q=acme&city=Berlin&sort=title&dir=asc")
+
+
+def test_save_view_without_javascript_keeps_the_filters_it_was_rendered_with(app, client, login):
+    user_id = login("manager")
+    page = body(client.get("/admin/leads?q=acme&city=Berlin&sort=title&dir=asc"))
+    state = re.search(r'name="state" value="([^"]*)"', page).group(1)
+    response = client.post("/admin/leads/views", data={
+        "view_name": "Berlin", "state": html.unescape(state),
+        "csrf_token": re.search(r'name="csrf_token" value="([^"]*)"', page).group(1)})
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/admin/leads?q=acme&city=Berlin&sort=title&dir=asc"
+    with app.app_context():
+        view = db.session.scalar(select(SavedView).where(SavedView.user_id == user_id))
+        assert view.query == "q=acme&city=Berlin&sort=title&dir=asc"
+    token = re.search(r'name="csrf_token" value="([^"]*)"', page).group(1)
+    failed = client.post("/admin/leads/views", data={"view_name": " ", "state": "q=acme",
+                                                     "csrf_token": token})
+    assert failed.status_code == 422 and "Give the view a name." in body(failed)
+    assert "<html" in body(failed).lower()  # the whole page again, not a fragment
 
 
 def test_save_view_with_same_name_replaces_it(app, hx, login):

@@ -197,7 +197,7 @@ def test_change_stage_between_writes_only_the_moved_row(app_ctx: Flask) -> None:
     assert before[a] < after[mover.id] < before[b]
 
 
-def test_change_stage_into_tiny_gap_renumbers_column(app_ctx: Flask) -> None:
+def test_change_stage_into_tiny_gap_respaces_the_cards(app_ctx: Flask) -> None:
     a, b = fill("Assigned", 2)
     db.session.get(Lead, b).board_position = db.session.get(Lead, a).board_position + 1e-9
     db.session.commit()
@@ -206,9 +206,26 @@ def test_change_stage_into_tiny_gap_renumbers_column(app_ctx: Flask) -> None:
     change_stage(mover, stage("Assigned"), None, position=1)
     assert column("Assigned") == [a, mover.id, b]
     positions = [db.session.get(Lead, i).board_position for i in column("Assigned")]
-    assert min(y - x for x, y in zip(positions, positions[1:], strict=False)) >= services.STEP / 2
+    # The two cards are spread a STEP beyond their ends, the mover halves one of the gaps.
+    assert min(y - x for x, y in zip(positions, positions[1:], strict=False)) >= services.STEP / 4
     # Renumbering is not an edit: the neighbours' versions stay, so nobody else gets a 409.
     assert {i: db.session.get(Lead, i).version for i in (a, b)} == versions
+
+
+def test_tiny_gap_in_a_long_column_respaces_only_the_cards_around_it(app_ctx: Flask) -> None:
+    ids = fill("Assigned", 3 * services.WINDOW + 20)
+    middle = len(ids) // 2
+    crowded = db.session.get(Lead, ids[middle - 1]).board_position
+    db.session.get(Lead, ids[middle]).board_position = crowded + 1e-9
+    db.session.commit()
+    before = dict(db.session.execute(select(Lead.id, Lead.board_position)).all())
+    mover = LeadFactory()
+    change_stage(mover, stage("Assigned"), None, position=middle)
+    after = dict(db.session.execute(select(Lead.id, Lead.board_position)).all())
+    moved = {lead_id for lead_id in ids if after[lead_id] != before[lead_id]}
+    assert 0 < len(moved) <= 2 * services.WINDOW
+    assert ids[0] not in moved and ids[-1] not in moved
+    assert column("Assigned") == [*ids[:middle], mover.id, *ids[middle:]]
 
 
 def test_change_stage_many_random_moves_keep_consistent_order(app_ctx: Flask) -> None:

@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import select
 
 from leadapp.extensions import db
-from leadapp.models import Activity, ActivityKind, Stage, StageHistory
+from leadapp.leads.activity import record
+from leadapp.models import ActivityKind, Stage, StageHistory, User
 from tests.factories import (
     CampaignFactory,
     LeadFactory,
@@ -76,8 +77,8 @@ def build() -> dict[str, Any]:
                  (leads["l3"], None, 1, ActivityKind.commented),      # not a person
                  (leads["l4"], person.id, 1, ActivityKind.attached)]  # not a response kind
     for lead, actor, hours, kind in responses:
-        db.session.add(Activity(lead_id=lead.id, actor_id=actor, kind=kind,
-                                created_at=lead.created_at + timedelta(hours=hours)))
+        record(lead, kind, db.session.get(User, actor) if actor else None,
+               at=lead.created_at + timedelta(hours=hours))
     db.session.commit()
     # Spend: 0.10 + 0.20 style cents that drift as floats; one row outside May.
     SpendFactory(source=ads, campaign=spring, spent_on=date(2026, 5, 1), amount=Decimal("100.10"))
