@@ -21,7 +21,7 @@ from ..db_types import utcnow
 from ..extensions import db
 from .models import IdempotencyKey
 from .request import read_body
-from .responses import fail, json_response
+from .responses import fail, json_response, validation_failed
 
 TTL = timedelta(hours=24)
 MAX_KEY_LENGTH = 255
@@ -71,9 +71,10 @@ def release(row_id: int) -> None:
 
 def _replay(row: IdempotencyKey, fingerprint: str) -> Response:
     if row.fingerprint != fingerprint:
+        message = "This Idempotency-Key was already used with a different request. Use a new key."
+        # The documented 422 shape (error, message, errors) like every other 422.
         return json_response({"status": False, "error": "idempotency_key_reused",
-                              "message": "This Idempotency-Key was already used with a "
-                                         "different request. Use a new key."}, 422)
+                              "message": message, "errors": {"Idempotency-Key": message}}, 422)
     if row.status_code is None:
         return fail(409, "A request with this Idempotency-Key is still being processed. "
                          "Retry in a moment.")
@@ -90,8 +91,8 @@ def idempotent(view: Callable[..., Any]) -> Callable[..., Response]:
         if not key:
             return make_response(view(*args, **kwargs))
         if len(key) > MAX_KEY_LENGTH or not key.isprintable():
-            return fail(422, f"The Idempotency-Key must be at most {MAX_KEY_LENGTH} printable "
-                             "characters.")
+            return validation_failed({"Idempotency-Key": f"The Idempotency-Key must be at most "
+                                                        f"{MAX_KEY_LENGTH} printable characters."})
         fingerprint = _fingerprint(read_body())
         row, first = begin(g.api_token_hash, key, fingerprint)
         if not first:

@@ -184,6 +184,10 @@ def lead_sources(doc: Doc) -> None:
 
 RESOURCES: list[Callable[[Doc], None]] = [lead_sources]
 
+from .openapi_leads import leads as _leads  # noqa: E402  (it builds on the helpers above)
+
+RESOURCES.append(_leads)
+
 
 def document() -> Doc:
     """The whole document: the base plus every registered resource."""

@@ -46,7 +46,7 @@ def read_body() -> dict[str, Any]:
 
 def parse_id(value: str) -> int | None:
     """A positive database id, or None for anything else (the caller answers 404)."""
-    if not value.isdigit() or len(value) > 10:
+    if not value.isdecimal() or len(value) > 10:
         return None
     number = int(value)
     return number if 1 <= number <= MAX_ID else None

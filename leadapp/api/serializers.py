@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from ..sources.models import LeadSource
 
 
 def _iso(value: datetime | None) -> str | None:
+    """With its offset: SQLite returns stored UTC times naive (see lead_serializers.iso)."""
+    if value is not None and value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
     return value.isoformat() if value else None
 
 

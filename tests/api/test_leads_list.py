@@ -1,0 +1,192 @@
+"""GET /api/leads against a known dataset: every filter, paging, sorting and bad parameters."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from leadapp.extensions import db
+from leadapp.leads.models import Lead
+from leadapp.pipeline.models import Pipeline, Stage, StageKind
+from tests.factories import (
+    CampaignFactory,
+    LeadFactory,
+    LeadSourceFactory,
+    TagFactory,
+    TeamFactory,
+    UserFactory,
+    default_pipeline,
+)
+
+
+@pytest.fixture
+def dataset(app: Flask) -> dict[str, Any]:
+    """Six leads with distinct values for every filter; returns their ids by name."""
+    with app.app_context():
+        web, fair = LeadSourceFactory(name="Web"), LeadSourceFactory(name="Fair")
+        spring = CampaignFactory(name="Spring", source=web)
+        owner, other = UserFactory(name="Olga Owner"), UserFactory(name="Otto Other")
+        team = TeamFactory(name="North")
+        vip, hot = TagFactory(name="vip"), TagFactory(name="hot")
+        pipeline = default_pipeline()
+        stages = {stage.name: stage for stage in pipeline.stages}
+        second = Pipeline(name="Partners", stages=[
+            Stage(name="New", kind=StageKind.open, position=0),
+            Stage(name="Won", kind=StageKind.won, position=1),
+            Stage(name="Lost", kind=StageKind.lost, position=2)])
+        db.session.add(second)
+        db.session.commit()
+
+        def lead(key: str, **fields: Any) -> int:
+            row = LeadFactory(**fields)
+            row.created_at = datetime(2026, 1, int(key[-1]), 12, tzinfo=UTC)
+            db.session.commit()
+            return row.id
+
+        ids = {
+            "l1": lead("l1", title="Roof for school", source=web, campaign=spring, owner=owner,
+                       team=team, city="Berlin", first_name="Anna", last_name="Berg",
+                       email="anna@school.example", tags=[vip, hot], budget=Decimal("500")),
+            "l2": lead("l2", title="Garden shed", source=fair, owner=other, city="Hamburg",
+                       first_name="Bert", last_name="Stone", tags=[vip],
+                       budget=Decimal("100")),
+            "l3": lead("l3", title="Office roof", source=web, city="Berlin",
+                       stage=stages["In process"], budget=Decimal("900")),
+            "l4": lead("l4", title="Lost deal", source=fair, stage=stages["Closed"],
+                       budget=Decimal("50")),
+            "l5": lead("l5", title="Won deal", source=web, stage=stages["Converted"]),
+            "l6": lead("l6", title="Partner roof", source=fair, pipeline=second,
+                       stage=second.stages[0]),
+        }
+        ids.update(web=web.id, fair=fair.id, spring=spring.id, owner=owner.id, team=team.id,
+                   second=second.id)
+        return ids
+
+
+def titles(api: Callable[..., Any], query: str) -> list[str]:
+    response = api("get", "/api/leads" + query)
+    assert response.status_code == 200, response.get_json()
+    return sorted(item["title"] for item in response.get_json()["data"])
+
+
+def test_list_without_filters_hides_converted_and_counts_kinds(dataset: dict, api: Any) -> None:
+    body = api("get", "/api/leads").get_json()
+    assert len(body["data"]) == 5 and body["meta"]["total"] == 5
+    assert body["meta"]["open_leads_count"] == 4 and body["meta"]["closed_leads_count"] == 1
+    assert body["meta"]["converted_leads_count"] == 1
+    assert body["data"][0]["title"] == "Partner roof"  # newest first
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("?search=roof", ["Office roof", "Partner roof", "Roof for school"]),
+    ("?search=roof+school", ["Roof for school"]),
+    ("?title=ROOF", ["Office roof", "Partner roof", "Roof for school"]),
+    ("?name=anna", ["Roof for school"]),
+    ("?name=stone", ["Garden shed"]),
+    ("?source=Web", ["Office roof", "Roof for school"]),
+    ("?source=web", ["Office roof", "Roof for school"]),
+    ("?source=Nowhere", []),
+    ("?campaign=Spring", ["Roof for school"]),
+    ("?status=lost", ["Lost deal"]),
+    ("?status=open", ["Garden shed", "Office roof", "Partner roof", "Roof for school"]),
+    ("?status=won", ["Won deal"]),
+    ("?stage=In process", ["Office roof"]),
+    ("?stage=Converted", ["Won deal"]),
+    ("?stage=New", ["Garden shed", "Partner roof", "Roof for school"]),
+    ("?pipeline=Partners", ["Partner roof"]),
+    ("?owner=none", ["Lost deal", "Office roof", "Partner roof"]),
+    ("?tags=vip", ["Garden shed", "Roof for school"]),
+    ("?tags=vip,hot", ["Roof for school"]),
+    ("?tags=vip,unknown", []),
+    ("?city=berlin", ["Office roof", "Roof for school"]),
+    ("?email=school.example", ["Roof for school"]),
+    ("?created_after=2026-01-03", ["Lost deal", "Office roof", "Partner roof"]),
+    ("?created_before=2026-01-03", ["Garden shed", "Roof for school"]),
+    ("?created_after=2026-01-02T12:00:00Z&created_before=2026-01-03T13:00:00%2B00:00",
+     ["Garden shed", "Office roof"]),
+    ("?converted=true", ["Garden shed", "Lost deal", "Office roof", "Partner roof",
+                         "Roof for school", "Won deal"]),
+    ("?converted=only", ["Won deal"]),
+])
+def test_each_filter_matches_the_known_leads(dataset: dict, api: Any, query: str,
+                                             expected: list[str]) -> None:
+    assert titles(api, query) == expected
+
+
+def test_filters_by_ids_owner_team_and_me(app: Flask, dataset: dict, api: Any,
+                                          make_token: Callable[..., str]) -> None:
+    assert titles(api, f"?source={dataset['fair']}") == ["Garden shed", "Lost deal",
+                                                         "Partner roof"]
+    assert titles(api, f"?owner={dataset['owner']}") == ["Roof for school"]
+    assert titles(api, f"?assigned_to={dataset['owner']}") == ["Roof for school"]
+    assert titles(api, f"?team={dataset['team']}") == ["Roof for school"]
+    assert titles(api, f"?pipeline={dataset['second']}") == ["Partner roof"]
+    with app.app_context():
+        lead = db.session.get(Lead, dataset["l3"])
+        me = UserFactory(role="manager")
+        lead.owner_id = me.id
+        db.session.commit()
+        from leadapp.auth.services import issue_token
+
+        token = issue_token(me, "mine")[1]
+    assert titles(lambda *a, **k: api(*a, token=token, **k), "?owner=me") == ["Office roof"]
+
+
+def test_updated_after_returns_leads_changed_since(app: Flask, dataset: dict, api: Any) -> None:
+    with app.app_context():
+        lead = db.session.get(Lead, dataset["l2"])
+        lead.updated_at = datetime(2030, 5, 1, tzinfo=UTC)
+        db.session.commit()
+    assert titles(api, "?updated_after=2030-01-01") == ["Garden shed"]
+
+
+def test_paging_by_limit_offset_and_by_page(dataset: dict, api: Any) -> None:
+    everything = [item["id"] for item in api("get", "/api/leads").get_json()["data"]]
+    first = api("get", "/api/leads?limit=2&offset=0").get_json()
+    second = api("get", "/api/leads?limit=2&offset=2").get_json()
+    assert [item["id"] for item in first["data"] + second["data"]] == everything[:4]
+    assert second["meta"] == {**second["meta"], "limit": 2, "offset": 2, "total": 5, "page": 2}
+    paged = api("get", "/api/leads?page=3&per_page=2").get_json()
+    assert [item["id"] for item in paged["data"]] == everything[4:]
+    past = api("get", "/api/leads?page=9&per_page=2").get_json()
+    assert past["data"] == [] and past["meta"]["total"] == 5
+    capped = api("get", "/api/leads?limit=1000").get_json()
+    assert capped["meta"]["limit"] == 100
+
+
+@pytest.mark.parametrize(("sort", "first"), [
+    ("title", "Garden shed"), ("-title", "Roof for school"), ("budget", "Lost deal"),
+    ("-budget", "Partner roof"), ("created_at", "Roof for school"),
+    ("-created_at", "Partner roof")])
+def test_sort(dataset: dict, api: Any, sort: str, first: str) -> None:
+    data = api("get", f"/api/leads?sort={sort}").get_json()["data"]
+    assert data[0]["title"] == first
+
+
+@pytest.mark.parametrize(("query", "field"), [
+    ("?sort=colour", "sort"), ("?limit=0", "limit"), ("?limit=abc", "limit"),
+    ("?offset=-1", "offset"), ("?page=0", "page"), ("?created_after=yesterday", "created_after"),
+    ("?updated_after=2026-13-01", "updated_after"), ("?owner=bob", "owner"),
+    ("?status=maybe", "status"), ("?converted=perhaps", "converted"), ("?search=a", "search"),
+    ("?colour=red", "query"), ("?deleted=sometimes", "deleted")])
+def test_bad_parameters_are_422_naming_the_field(dataset: dict, api: Any, query: str,
+                                                 field: str) -> None:
+    response = api("get", "/api/leads" + query)
+    assert response.status_code == 422
+    body = response.get_json()
+    assert body["status"] is False and field in body["errors"], body
+
+
+def test_trash_listing_is_for_managers_only(app: Flask, dataset: dict, api: Any) -> None:
+    with app.app_context():
+        db.session.get(Lead, dataset["l2"]).deleted_at = datetime.now(UTC)
+        db.session.commit()
+    assert titles(api, "?deleted=true") == ["Garden shed"]
+    assert "Garden shed" not in titles(api, "")
+    refused = api("get", "/api/leads?deleted=true", role="sales")
+    assert refused.status_code == 422 and "deleted" in refused.get_json()["errors"]
