@@ -1,0 +1,1 @@
+"""custom_fields feature: admin-defined lead fields, stored as typed values per lead."""
