@@ -1,0 +1,140 @@
+"""/admin/settings/webhooks: endpoints, their secret, and each endpoint's delivery log."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, flash, redirect, request, url_for
+from flask_htmx import make_response
+
+from ..auth.permissions import require
+from ..errors import DomainError
+from ..extensions import db
+from ..web import render, wants_fragment
+from . import services
+from .forms import EndpointForm
+from .models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
+
+ID = "<int(max=2147483647):endpoint_id>"
+bp = Blueprint("webhooks", __name__, url_prefix="/admin/settings/webhooks")
+
+
+def _index(form: EndpointForm | None = None, status: int = 200) -> Response:
+    endpoints = services.list_endpoints()
+    return render("webhooks/index.html", "webhooks/_partials/endpoint_form.html", status,
+                  form=form or EndpointForm(formdata=None), endpoints=endpoints,
+                  action=url_for("webhooks.create"), submit_label="Add endpoint",
+                  counts=services.status_counts(e.id for e in endpoints))
+
+
+def _detail(endpoint: WebhookEndpoint, form: EndpointForm | None = None, status: int = 200,
+            fragment: str = "webhooks/_partials/endpoint_form.html", **ctx: object) -> Response:
+    form = form or EndpointForm(formdata=None, data=services.form_values(endpoint))
+    log_status = request.args.get("status", "")
+    response = render("webhooks/detail.html", fragment, status, endpoint=endpoint, form=form,
+                      deliveries=services.deliveries(endpoint, log_status),
+                      log_status=log_status, statuses=list(DeliveryStatus), submit_label="Save",
+                      action=url_for("webhooks.update", endpoint_id=endpoint.id), **ctx)
+    response.headers["Cache-Control"] = "no-store"  # the page shows the signing secret
+    return response
+
+
+def _go(url: str) -> Response:
+    """htmx follows HX-Redirect (it cannot see a 3xx) with a whole page load; a plain post gets
+    PRG. (HX-Location would fetch the page as an htmx request and get only a fragment.)"""
+    if wants_fragment():
+        return make_response("", 200, redirect=url)
+    return redirect(url, 303)
+
+
+@bp.get("")
+@require("settings.manage")
+def index() -> Response:
+    return _index()
+
+
+@bp.post("")
+@require("settings.manage")
+def create() -> Response:
+    form = EndpointForm()
+    if form.validate():
+        try:
+            endpoint = services.create_endpoint(form.url.data, form.description.data,
+                                                form.events.data, form.active.data)
+            return _go(url_for("webhooks.detail", endpoint_id=endpoint.id, created=1))
+        except DomainError as error:
+            db.session.rollback()
+            form[error.field or "url"].errors.append(error.message)
+    return _index(form, 422)
+
+
+@bp.get(f"/{ID}")
+@require("settings.manage")
+def detail(endpoint_id: int) -> Response:
+    endpoint = db.get_or_404(WebhookEndpoint, endpoint_id, description="No such endpoint.")
+    return _detail(endpoint, created=bool(request.args.get("created")))
+
+
+@bp.post(f"/{ID}")
+@require("settings.manage")
+def update(endpoint_id: int) -> Response:
+    endpoint = db.get_or_404(WebhookEndpoint, endpoint_id, description="No such endpoint.")
+    form = EndpointForm()
+    if form.validate():
+        try:
+            services.update_endpoint(endpoint, form.url.data, form.description.data,
+                                     form.events.data, form.active.data)
+            return _detail(endpoint, saved="The endpoint is saved.")
+        except DomainError as error:
+            db.session.rollback()
+            form[error.field or "url"].errors.append(error.message)
+    return _detail(endpoint, form, 422)
+
+
+@bp.post(f"/{ID}/secret")
+@require("settings.manage")
+def rotate_secret(endpoint_id: int) -> Response:
+    endpoint = db.get_or_404(WebhookEndpoint, endpoint_id, description="No such endpoint.")
+    services.rotate_secret(endpoint)
+    return _detail(endpoint, fragment="webhooks/_partials/secret.html", rotated=True)
+
+
+@bp.post(f"/{ID}/delete")
+@require("settings.manage")
+def delete(endpoint_id: int) -> Response:
+    endpoint = db.get_or_404(WebhookEndpoint, endpoint_id, description="No such endpoint.")
+    services.delete_endpoint(endpoint)
+    return _go(url_for("webhooks.index"))
+
+
+@bp.post(f"/{ID}/test")
+@require("settings.manage")
+def send_test(endpoint_id: int) -> Response:
+    endpoint = db.get_or_404(WebhookEndpoint, endpoint_id, description="No such endpoint.")
+    services.send_test(endpoint)
+    return _log(endpoint, "A test event is queued; the log below shows its result.")
+
+
+@bp.get(f"/{ID}/deliveries")
+@require("settings.manage")
+def delivery_log(endpoint_id: int) -> Response:
+    endpoint = db.get_or_404(WebhookEndpoint, endpoint_id, description="No such endpoint.")
+    return _log(endpoint)
+
+
+@bp.post("/deliveries/<int(max=2147483647):delivery_id>/resend")
+@require("settings.manage")
+def resend(delivery_id: int) -> Response:
+    delivery = db.get_or_404(WebhookDelivery, delivery_id, description="No such delivery.")
+    try:
+        services.resend(delivery)
+        message = "Queued again; the log below shows the new attempt."
+    except DomainError as error:
+        message = error.message
+    return _log(delivery.endpoint, message)
+
+
+def _log(endpoint: WebhookEndpoint, message: str = "") -> Response:
+    if not wants_fragment():
+        if message:
+            flash(message, "success")
+        return redirect(url_for("webhooks.detail", endpoint_id=endpoint.id), 303)
+    return _detail(endpoint, fragment="webhooks/_partials/deliveries.html", log_message=message)

@@ -1,0 +1,194 @@
+"""The sender: claims due deliveries, POSTs them signed, and schedules retries.
+
+Any number of workers may run (a thread in each gunicorn worker, `flask webhooks worker`
+processes): a delivery is claimed by one atomic UPDATE that only succeeds while the row is still
+due (PostgreSQL also skips rows another worker has locked), and the claim is a lease, so a worker
+that dies mid-send leaves a row that becomes due again when the lease runs out."""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import threading
+import time
+from collections.abc import Callable
+from datetime import timedelta
+
+from flask import Flask, current_app
+from sqlalchemy import and_, delete, or_, select, update
+
+from ..db_types import utcnow
+from ..extensions import db
+from ..leads.models import Lead
+from . import addresses, payloads, sender, signing
+from .models import DeliveryStatus, WebhookDelivery
+from .outbox import state
+
+log = logging.getLogger(__name__)
+
+MAX_DELAY = 6 * 3600  # no retry waits longer than six hours
+USER_AGENT = "leadapp-webhooks/1"
+
+
+def backoff_seconds(attempts: int, base: float, rng: Callable[[], float] = random.random) -> float:
+    """Delay after the `attempts`-th failure: base·2^(n-1), capped, ±25 % jitter so endpoints
+    that failed together do not get retried in lockstep."""
+    delay = min(MAX_DELAY, base * 2 ** max(0, attempts - 1))
+    return delay * (0.75 + 0.5 * rng())
+
+
+def _due(now):  # noqa: ANN001, ANN202 - a SQL expression
+    return or_(and_(WebhookDelivery.status == DeliveryStatus.pending,
+                    WebhookDelivery.next_attempt_at <= now),
+               and_(WebhookDelivery.status == DeliveryStatus.sending,
+                    WebhookDelivery.lease_until < now))
+
+
+def claim(limit: int) -> list[int]:
+    """Take up to `limit` due deliveries for this worker; commits the claim."""
+    now = utcnow()
+    lease = now + timedelta(seconds=current_app.config["WEBHOOKS_LEASE_SECONDS"])
+    candidates = (select(WebhookDelivery.id).where(_due(now))
+                  .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id).limit(limit))
+    if db.engine.dialect.name == "postgresql":
+        candidates = candidates.with_for_update(skip_locked=True)
+    ids = list(db.session.scalars(candidates))
+    if not ids:
+        db.session.rollback()
+        return []
+    # The WHERE repeats the due test: on SQLite another worker may have claimed a row between
+    # our SELECT and this UPDATE, and then it simply does not come back.
+    claimed = list(db.session.scalars(
+        update(WebhookDelivery).where(WebhookDelivery.id.in_(ids), _due(now))
+        .values(status=DeliveryStatus.sending, lease_until=lease)
+        .returning(WebhookDelivery.id).execution_options(synchronize_session=False)))
+    db.session.commit()
+    return sorted(claimed)
+
+
+def attempt(delivery_id: int) -> WebhookDelivery:
+    """One attempt at a claimed delivery; the result is committed."""
+    config = current_app.config
+    delivery = db.session.get(WebhookDelivery, delivery_id, populate_existing=True)
+    complete_body(delivery)
+    endpoint = delivery.endpoint
+    url, secret, body, event, uid = (endpoint.url, endpoint.secret, delivery.body,
+                                     delivery.event, delivery.uid)
+    active = endpoint.active
+    db.session.commit()  # no transaction stays open while we wait on the network
+    if not active:
+        outcome = sender.Outcome(False, None, 0,
+                                 "The endpoint is inactive; activate it, then resend.")
+    else:
+        outcome = _send(url, secret, body, event, uid, config)
+    return _record(delivery, outcome, final=not active)
+
+
+def complete_body(delivery: WebhookDelivery) -> None:
+    """Put a bulk event's lead into the body (once; retries then send the same body)."""
+    if delivery.pending_lead_id is None:
+        return
+    lead = db.session.get(Lead, delivery.pending_lead_id, populate_existing=True)
+    delivery.body = payloads.with_lead(delivery.body, lead, delivery.pending_lead_id)
+    delivery.pending_lead_id = None
+
+
+def _send(url: str, secret: str, body: str, event: str, uid: str, config: dict) -> sender.Outcome:
+    try:
+        target = addresses.resolve(url, bool(config["WEBHOOKS_ALLOW_PRIVATE"]))
+    except addresses.UnsafeUrl as error:
+        return sender.Outcome(False, None, 0, str(error))
+    headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT,
+               "X-Leadapp-Event": event, "X-Leadapp-Delivery": uid,
+               "X-Leadapp-Signature": signing.header(secret, body)}
+    return sender.post(target, body.encode(), headers, float(config["WEBHOOKS_TIMEOUT"]))
+
+
+def _record(delivery: WebhookDelivery, outcome: sender.Outcome, final: bool) -> WebhookDelivery:
+    config = current_app.config
+    now = utcnow()
+    delivery.attempts += 1
+    delivery.last_attempt_at = now
+    delivery.response_code, delivery.duration_ms = outcome.status, outcome.duration_ms
+    delivery.last_error = outcome.error[:500]
+    delivery.lease_until = None
+    if outcome.ok:
+        delivery.status, delivery.delivered_at, delivery.next_attempt_at = (
+            DeliveryStatus.delivered, now, None)
+    elif final or delivery.attempts >= config["WEBHOOKS_MAX_ATTEMPTS"]:
+        delivery.status, delivery.next_attempt_at = DeliveryStatus.failed, None
+    else:
+        delay = backoff_seconds(delivery.attempts, float(config["WEBHOOKS_BACKOFF_SECONDS"]))
+        delivery.status = DeliveryStatus.pending
+        delivery.next_attempt_at = now + timedelta(seconds=delay)
+    db.session.commit()
+    return delivery
+
+
+def run_once(limit: int = 20) -> int:
+    """Send what is due now (at most `limit`); returns how many attempts were made."""
+    ids = claim(limit)
+    for delivery_id in ids:
+        try:
+            attempt(delivery_id)
+        except Exception:  # one broken row must not stop the others; its lease expires
+            db.session.rollback()
+            log.exception("Webhook delivery %s failed unexpectedly", delivery_id)
+    return len(ids)
+
+
+def prune(days: int) -> int:
+    """Forget delivered rows older than `days` (failed ones stay for a resend); commits."""
+    cutoff = utcnow() - timedelta(days=days)
+    removed = db.session.execute(delete(WebhookDelivery).where(
+        WebhookDelivery.status == DeliveryStatus.delivered,
+        WebhookDelivery.delivered_at < cutoff)).rowcount
+    db.session.commit()
+    return int(removed or 0)
+
+
+PRUNE_EVERY = 3600.0
+
+
+def run_forever(app: Flask, stop: threading.Event) -> None:
+    """Poll until `stop` is set; a commit that wrote deliveries wakes the loop early."""
+    poll = float(app.config["WEBHOOKS_POLL_SECONDS"])
+    pruned_at = 0.0
+    while not stop.is_set():
+        with app.app_context():
+            wake = state().wake
+            try:
+                if time.monotonic() - pruned_at > PRUNE_EVERY:
+                    prune(app.config["WEBHOOKS_KEEP_DAYS"])
+                    pruned_at = time.monotonic()
+                busy = run_once()
+            except Exception:  # the database may be down for a moment; try again later
+                log.exception("Webhook worker pass failed")
+                busy = 0
+            finally:
+                db.session.remove()
+        if not busy:
+            wake.wait(poll)
+            wake.clear()
+
+
+class ThreadWorker:
+    """The in-process sender (WEBHOOKS_WORKER=thread): one daemon thread per process, started by
+    the first request, so CLI commands such as `db upgrade` never start one."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.stop = threading.Event()
+        self._pid: int | None = None
+        self._lock = threading.Lock()
+
+    def ensure_started(self) -> None:
+        if self._pid == os.getpid():
+            return
+        with self._lock:
+            if self._pid == os.getpid():
+                return
+            self._pid = os.getpid()  # after a fork the child starts its own thread
+            threading.Thread(target=run_forever, args=(self.app, self.stop),
+                             name="webhooks-worker", daemon=True).start()
