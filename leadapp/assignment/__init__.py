@@ -1,0 +1,1 @@
+"""assignment feature: ordered rules that pick an owner for new leads."""
