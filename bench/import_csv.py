@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import random
 import resource
 import sys
@@ -53,7 +54,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--tracemalloc", action="store_true")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
+    figures: dict[str, dict[str, float]] = {}
     folder = Path(tempfile.mkdtemp(prefix="leadapp-bench-"))
     app = create_app({"TESTING": True, "SECRET_KEY": "bench",
                       "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.sqlite3'}",
@@ -86,7 +89,7 @@ def main() -> None:
             assert not problems, problems
 
         def run() -> None:
-            services.start(job, {}, {})
+            services.start(job, {})
             services.run_import(job.id)
 
         for label, phase in (("dry run", dry_run), ("import", run)):
@@ -101,10 +104,14 @@ def main() -> None:
                 tracemalloc.stop()
             print(f"{label:8}: {seconds:6.2f} s  {args.rows / seconds:9,.0f} rows/s  "
                   f"(CPU {cpu:.2f} s)  peak RSS {peak_rss_mb():.0f} MB{heap}")
+            figures[label] = {"rows": args.rows, "seconds": seconds, "cpu_seconds": cpu,
+                              "rows_per_s": args.rows / seconds, "peak_rss_mb": peak_rss_mb()}
         db.session.refresh(job)
         print(f"job {job.status.value}: {job.created_count:,} created, {job.failed_count:,} "
               f"failed, {job.skipped_count:,} skipped")
         db.engine.dispose()
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=1))
 
 
 if __name__ == "__main__":

@@ -13,10 +13,14 @@ from typing import Any
 from sqlalchemy import or_, select
 
 from ..auth.models import User
+from ..auth.permissions import can
+from ..custom_fields import types as custom_types
+from ..custom_fields.exporting import label as custom_label
+from ..custom_fields.models import LeadFieldValue, storage_column
 from ..extensions import db
 from ..leads.models import Lead, Tag, lead_tags
 from ..leads.scope import scoped
-from ..sources.models import LeadSource
+from ..sources.models import Campaign, LeadSource
 from .mapping import FIELD_LABELS
 from .models import DuplicateMode, ImportJob
 from .reading import iter_rows
@@ -28,7 +32,9 @@ VALUE_FIELDS = ("title", "description", "company_name", "first_name", "middle_na
                 "email", "phone", "mobile", "position", "website", "address", "street", "city",
                 "state", "postcode", "country", "channel", "selling_direction", "product",
                 "budget", "currency", "start_date", "deadline")
-_LOOKUP_COLUMNS = [Lead.id, Lead.source_id, *(getattr(Lead, name) for name in VALUE_FIELDS)]
+_LOOKUP_COLUMNS = [Lead.id, Lead.source_id, Lead.campaign_id, Lead.owner_id,
+                   *(getattr(Lead, name) for name in VALUE_FIELDS)]
+CHANGE_LABELS = {"source_id": "Lead source", "campaign_id": "Campaign", "owner_id": "Owner"}
 
 
 @dataclass
@@ -100,11 +106,43 @@ class Classifier:
         self.seen: dict[str, int] = {}
         self.source_names = {name.lower(): (source_id, name) for source_id, name in
                              db.session.execute(select(LeadSource.id, LeadSource.name))}
+        mapped = set(job.mapping.values())
+        self.campaign_from_column = "campaign" in mapped
+        self.campaign_names = _campaigns() if self.campaign_from_column else {}
+        self.owners = Owners(user) if "owner" in mapped else None
+        custom = self.validator.custom.fields  # cf_<key> -> field, loaded once per import
+        self.custom_mapped = [custom[name] for name in mapped if name in custom]
+        # Every required field: a new lead needs it even when no column is mapped to it.
+        self.custom_required = [item for item in custom.values() if item.required]
 
     def classify(self, batch: list[tuple[int, list[str]]]) -> list[Outcome]:
         checked = [(row, cells, self.validator.check(cells)) for row, cells in batch]
+        if self.owners is not None:
+            for _, _, result in checked:
+                self.owners.resolve(result, self.validator)
         matches = self._existing([result for _, _, result in checked if not result.errors])
-        return [self._decide(row, cells, result, matches) for row, cells, result in checked]
+        return [self._required(self._decide(row, cells, result, matches))
+                for row, cells, result in checked]
+
+    def _required(self, outcome: Outcome) -> Outcome:
+        """A new lead needs every required custom field (like Title); an update leaves a
+        missing cell alone, so it is checked only once the row is known to create a lead."""
+        if outcome.kind != "create":
+            return outcome
+        values = outcome.result.custom_values
+        missing = [item for item in self.custom_required if values.get(item.param) is None]
+        if not missing:
+            return outcome
+        for item in missing:
+            outcome.result.errors.append((self.validator.header_of(item.param, item.label),
+                                          f"{item.label} is required; fill it in for new "
+                                          "leads."))
+        # A later row with the same email is then no duplicate of this failed one.
+        for key in self._row_keys(outcome.result):
+            if self.seen.get(key) == outcome.row:
+                del self.seen[key]
+        outcome.kind = "error"
+        return outcome
 
     def _row_keys(self, result: RowResult) -> list[str]:
         keys = []
@@ -151,8 +189,25 @@ class Classifier:
             current = self.source_names.get(result.source_name.lower())
             if current is None or current[0] != lead.get("source_id"):
                 outcome.changes["source_id"] = (lead.get("source_id"), result.source_name)
+        if self.campaign_from_column and result.campaign_name:
+            known = self.campaign_names.get(result.campaign_name.lower())
+            if known is None or known[0] != lead.get("campaign_id"):
+                outcome.changes["campaign_id"] = (lead.get("campaign_id"), result.campaign_name)
+        self._custom_changes(outcome, lead)
         known = {name.lower() for name in lead.get("tags", ())}
         outcome.added_tags = [name for name in result.tag_names if name.lower() not in known]
+
+    def _custom_changes(self, outcome: Outcome, lead: dict[str, Any]) -> None:
+        """Custom cells that differ from the lead's values, keyed `cf_<key>`; an empty cell
+        (parsed to None) changes nothing, as for the lead's own columns."""
+        current = lead.get("custom", {})
+        for item in self.custom_mapped:
+            new = outcome.result.custom_values.get(item.param)
+            if new is None:
+                continue
+            old = current.get(item.id)
+            if old != new:
+                outcome.changes[item.param] = (old, new)
 
     def _existing(self, results: list[RowResult]) -> dict[str, dict[str, Any]]:
         """Visible, live leads sharing a match key with any row of the batch, keyed like seen."""
@@ -174,6 +229,7 @@ class Classifier:
             query = query.where(Lead.deleted_at.is_(None))
         leads = [dict(row._mapping) for row in db.session.execute(query)]
         self._attach_tags(leads)
+        self._attach_custom(leads)
         found: dict[str, dict[str, Any]] = {}
         for lead in leads:
             for key in self.keys:
@@ -194,5 +250,82 @@ class Classifier:
             by_id[lead_id]["tags"].append(name)
 
 
+    def _attach_custom(self, leads: list[dict[str, Any]]) -> None:
+        """The matched leads' current values of the mapped custom fields, one query a batch."""
+        if not leads or self.mode != DuplicateMode.update or not self.custom_mapped:
+            return
+        by_id = {lead["id"]: lead for lead in leads}
+        for lead in leads:
+            lead["custom"] = {}
+        fields = {item.id: (item, storage_column(item.kind)) for item in self.custom_mapped}
+        # Plain columns, not ORM rows: thousands of entities a batch would cost more than
+        # the rest of the classification.
+        table = LeadFieldValue.__table__
+        rows = db.session.execute(select(table).where(table.c.lead_id.in_(list(by_id)),
+                                                      table.c.field_id.in_(list(fields))))
+        for row in rows:
+            item, column = fields[row.field_id]
+            by_id[row.lead_id]["custom"][item.id] = custom_types.from_column(
+                item, row._mapping[column])
+
+    def custom_text(self, column: str, value: Any) -> str:
+        """A custom value as people read it (lists joined, Yes/No), for the preview."""
+        item = self.validator.custom.fields.get(column)
+        return custom_types.display(item, value) if item is not None else as_text(value)
+
+
 def change_label(column: str) -> str:
-    return "Lead source" if column == "source_id" else FIELD_LABELS.get(column, column)
+    if column.startswith("cf_"):
+        return custom_label(column)
+    return CHANGE_LABELS.get(column) or FIELD_LABELS.get(column, column)
+
+
+def _campaigns() -> dict[str, tuple[int, str]]:
+    """Campaigns by lowercased name (the oldest wins when two share a name)."""
+    found: dict[str, tuple[int, str]] = {}
+    for campaign_id, name in db.session.execute(select(Campaign.id, Campaign.name)
+                                                .order_by(Campaign.id)):
+        found.setdefault(name.lower(), (campaign_id, name))
+    return found
+
+
+class Owners:
+    """Resolves an Owner cell (a user's email or name) to an active user the importer may
+    assign leads to; anything else is an error on that cell, so the row lands in the error CSV."""
+
+    def __init__(self, importer: User | None) -> None:
+        self.importer = importer
+        self.may_assign = importer is None or can(importer, "leads.assign")
+        self.by_email: dict[str, tuple[int, bool]] = {}
+        self.by_name: dict[str, list[tuple[int, bool]]] = {}
+        self.labels: dict[int, str] = {}
+        for user_id, email, name, active in db.session.execute(
+                select(User.id, User.email, User.name, User.active)):
+            self.by_email[email.lower()] = (user_id, active)
+            self.by_name.setdefault(" ".join(name.split()).lower(), []).append((user_id, active))
+            self.labels[user_id] = name or email
+
+    def resolve(self, result: RowResult, validator: RowValidator) -> None:
+        if not result.owner_name or result.errors:
+            return
+        found, problem = self._find(result.owner_name)
+        if problem:
+            result.errors.append((validator.header_of("owner"),
+                                  f"“{result.owner_name}”: {problem}"))
+        else:
+            result.values["owner_id"] = found
+
+    def _find(self, text: str) -> tuple[int | None, str]:
+        key = text.lower()
+        matches = [self.by_email[key]] if key in self.by_email else self.by_name.get(key, [])
+        if not matches:
+            return None, "no user has this email or name; use a team member's email."
+        if len(matches) > 1:
+            return None, "more than one user has this name; use the email instead."
+        user_id, active = matches[0]
+        if not active:
+            return None, "this user is deactivated; choose an active owner."
+        if not self.may_assign and (self.importer is None or user_id != self.importer.id):
+            return None, ("you may not assign leads to other people; leave Owner empty or ask "
+                          "a manager to import.")
+        return user_id, ""

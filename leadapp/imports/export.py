@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Select, select
 
 from ..auth.models import User
+from ..custom_fields import exporting as custom_export
 from ..extensions import db
 from ..leads.models import Lead, Tag, lead_tags
 from ..pipeline.models import Stage
@@ -92,13 +93,18 @@ def raw_rows(lead_query: Select, keys: list[str]) -> Iterator[list[Any]]:
     where = {key: index + 1 for index, key in enumerate(sql_keys)}
     positions = [where.get(key, 0) for key in keys]
     tags_at = keys.index("tags") if "tags" in keys else -1
+    custom_at = [(index, key) for index, key in enumerate(keys) if key.startswith("cf_")]
     result = db.session.execute(query.execution_options(yield_per=CHUNK))
     for partition in result.partitions():
         tags = _tags([row[0] for row in partition]) if tags_at >= 0 else {}
+        custom = custom_export.cells([row[0] for row in partition],
+                                     [key for _, key in custom_at]) if custom_at else {}
         for row in partition:
             values = [row[position] for position in positions]
             if tags_at >= 0:
                 values[tags_at] = ", ".join(tags.get(row[0], ()))
+            for index, key in custom_at:
+                values[index] = custom.get(row[0], {}).get(key)
             yield values
 
 
@@ -120,7 +126,8 @@ def _tags(lead_ids: list[int]) -> dict[int, list[str]]:
 def stream_csv(lead_query: Select, keys: list[str]) -> Iterator[bytes]:
     """UTF-8 with a BOM (so Excel reads accents right), formula cells escaped, 64 KB chunks."""
     header = io.StringIO()
-    csv.writer(header).writerow([COLUMN_LABELS[key] for key in keys])
+    # Custom field labels are typed by users too: the header row is escaped like the cells.
+    csv.writer(header).writerow([escape_formula(_label(key)) for key in keys])
     yield ("\ufeff" + header.getvalue()).encode()
     yield from _csv_lines(lead_query, keys)
 
@@ -145,9 +152,14 @@ def _csv_lines(lead_query: Select, keys: list[str]) -> Iterator[bytes]:
 
 
 def ordered_keys(chosen: Iterable[str]) -> list[str]:
-    """The chosen column keys that exist, in the export's column order."""
+    """The chosen column keys that exist, in the export's column order (custom fields last)."""
     wanted = set(chosen)
-    return [key for key in COLUMN_KEYS if key in wanted]
+    return [key for key in COLUMN_KEYS if key in wanted] + [
+        key for key, _label in custom_export.columns() if key in wanted]
+
+
+def _label(key: str) -> str:
+    return COLUMN_LABELS.get(key) or custom_export.label(key)
 
 
 def write_xlsx(lead_query: Select, keys: list[str]) -> tempfile.SpooledTemporaryFile:
@@ -167,7 +179,7 @@ def write_xlsx(lead_query: Select, keys: list[str]) -> tempfile.SpooledTemporary
 def _xlsx_rows(lead_query: Select, keys: list[str]) -> Iterator[list[Any]]:
     """The header, then each lead with the values a cell cannot hold as they are made text
     (timestamps and decimals, as the CSV has them); numbers and dates stay typed."""
-    yield [COLUMN_LABELS[key] for key in keys]
+    yield [_label(key) for key in keys]
     stamps = [index for index, key in enumerate(keys) if key == "created_at"]
     decimals = [index for index, key in enumerate(keys) if key == "budget"]
     for values in raw_rows(lead_query, keys):
@@ -203,13 +215,13 @@ FILTER_LABELS = {"q": "Search", "source": "Source", "campaign": "Campaign", "sta
 def chosen_columns(args: Any) -> list[str]:
     """The columns ticked on the export form; the defaults before the form was sent."""
     if "columns" not in args and not args.get("columns_chosen"):
-        return list(DEFAULT_COLUMNS)
+        return [*DEFAULT_COLUMNS, *(key for key, _label in custom_export.columns())]
     return ordered_keys(args.getlist("columns"))
 
 
 def _selection(args: Any) -> list[int]:
     ids = [value for key in SELECTION_KEYS for value in args.getlist(key)]
-    return [int(value) for value in ids if str(value).isdigit()][:10_000]
+    return [int(value) for value in ids if str(value).isdecimal()][:10_000]
 
 
 def lead_query(args: Any, user: User) -> tuple[Select, str]:
@@ -260,11 +272,11 @@ def _describe(key: str, value: str) -> str:
 
     models = {"source": (LeadSource, "name"), "campaign": (Campaign, "name"),
               "stage": (Stage, "name"), "team": (Team, "name"), "tag": (Tag, "name")}
-    if key in models and value.isdigit():
+    if key in models and value.isdecimal():
         model, attribute = models[key]
         row = db.session.get(model, int(value))
         return getattr(row, attribute) if row else value
-    if key == "owner" and value.isdigit():
+    if key == "owner" and value.isdecimal():
         owner = db.session.get(User, int(value))
         return owner.display_name if owner else value
     return "yes" if key == "converted" else value

@@ -6,6 +6,7 @@ import re
 
 from sqlalchemy import select
 
+from ..custom_fields import exporting as custom_columns
 from ..db_types import utcnow
 from ..extensions import db
 from .models import ImportHeaderMapping
@@ -23,8 +24,18 @@ FIELDS: tuple[tuple[str, str], ...] = (
     ("channel", "Content distribution channel"), ("selling_direction", "Selling direction"),
     ("product", "Service or product"), ("budget", "Budget"), ("currency", "Currency"),
     ("start_date", "Start date"), ("deadline", "Deadline"), ("tags", "Tags"),
+    ("owner", "Owner (user email or name)"), ("campaign", "Campaign"),
 )
 FIELD_LABELS = dict(FIELDS)
+
+
+def all_fields() -> list[tuple[str, str]]:
+    """The built-in fields, then the admin-defined custom lead fields (`cf_<key>`)."""
+    return [*FIELDS, *custom_columns.columns()]
+
+
+def field_labels() -> dict[str, str]:
+    return dict(all_fields())
 
 # Common spellings from other CRMs, trade-show scanners, ad platforms and the seed APIs
 # (Perfex: name, phonenumber, zip; Django CRM: city_name, lead_source; Zoho/Salesforce:
@@ -67,6 +78,11 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
     "start_date": ("startdate", "start", "datestarted"),
     "deadline": ("deadline", "duedate", "expectedclose", "expectedclosedate", "closedate"),
     "tags": ("tags", "tag", "labels", "label", "keywords", "categories"),
+    "owner": ("owner", "leadowner", "owneremail", "ownername", "assignedto", "assigned",
+              "assignee", "assigneduser", "salesrep", "salesperson", "responsible",
+              "responsibleperson", "responsibleuser", "accountowner", "rep", "leadmanager"),
+    "campaign": ("campaign", "campaignname", "utmcampaign", "marketingcampaign", "adcampaign",
+                 "leadcampaign"),
 }
 
 
@@ -92,7 +108,8 @@ def remembered(keys: list[str]) -> dict[str, str]:
         return {}
     rows = db.session.execute(select(ImportHeaderMapping.header_key, ImportHeaderMapping.field)
                               .where(ImportHeaderMapping.header_key.in_(keys)))
-    return {key: field for key, field in rows if field in FIELD_LABELS or field == SKIP}
+    labels = field_labels()
+    return {key: field for key, field in rows if field in labels or field == SKIP}
 
 
 def guess_mapping(headers: list[str]) -> dict[str, str]:
@@ -100,10 +117,11 @@ def guess_mapping(headers: list[str]) -> dict[str, str]:
     Each field is given to the first column that claims it."""
     keys = [header_key(header) for header in headers]
     memory = remembered([key for key in keys if key])
+    custom = custom_columns.header_synonyms()
     mapping: dict[str, str] = {}
     taken: set[str] = set()
     for index, key in enumerate(keys):
-        field = memory[key] if key in memory else SYNONYMS.get(key, SKIP)
+        field = memory[key] if key in memory else SYNONYMS.get(key) or custom.get(key, SKIP)
         if field and field in taken:
             field = SKIP
         taken.add(field)
@@ -116,11 +134,12 @@ def check_mapping(mapping: dict[str, str], has_default_source: bool,
     """Problems with a chosen mapping, as {form field name: message}."""
     problems: dict[str, str] = {}
     used: dict[str, str] = {}
+    labels = field_labels()
     for index, field in mapping.items():
-        if field and field not in FIELD_LABELS:
+        if field and field not in labels:
             problems[f"col-{index}"] = "Choose a lead field from the list."
         elif field and field in used:
-            problems[f"col-{index}"] = (f"“{FIELD_LABELS[field]}” is already taken by another "
+            problems[f"col-{index}"] = (f"“{labels[field]}” is already taken by another "
                                         "column; each field can be filled from one column.")
         elif field:
             used[field] = index

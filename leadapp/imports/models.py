@@ -62,6 +62,9 @@ class ImportJob(db.Model):
     created_at: Mapped[datetime] = created_at_column()
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Written with every committed batch (and when queued): a queued or running job whose
+    # heartbeat is old lost its worker (a restart or crash) and can be resumed.
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     created_by = relationship("User")
 

@@ -17,7 +17,7 @@ from ..extensions import db, htmx
 from ..web import render
 from . import export as exporting
 from . import services
-from .mapping import FIELDS
+from .mapping import all_fields
 from .models import ImportJob, ImportStatus
 from .reading import DELIMITER_LABELS, ENCODING_LABELS
 from .worker import job_queue
@@ -39,12 +39,14 @@ def _job(job_id: int) -> ImportJob:
     job = services.job_for(current_user, job_id)
     if job is None:
         abort(404)
+    services.mark_if_interrupted(job)
     return job
 
 
 @bp.app_template_global("import_labels")
 def import_labels() -> dict[str, Any]:
-    return {"encodings": ENCODING_LABELS, "delimiters": DELIMITER_LABELS, "fields": FIELDS}
+    return {"encodings": ENCODING_LABELS, "delimiters": DELIMITER_LABELS,
+            "fields": all_fields()}
 
 
 # ---- upload ----------------------------------------------------------------------------------
@@ -95,6 +97,7 @@ def _job_page(job: ImportJob, status: int = 200, **ctx: Any) -> Response:
         extra["choices"] = services.value_choices()
     elif step == "result":
         extra["undo"] = services.undo_counts(job)
+        extra["resumable"] = services.resumable(job)
     return render(JOB_PAGE, JOB_PART, status, job=job, step=step, **extra, **ctx)
 
 
@@ -118,14 +121,14 @@ def job(job_id: int) -> Response:
 @require("leads.import")
 def save_mapping(job_id: int) -> Response:
     job, form = _job(job_id), request.form
-    mapping = {key[4:]: form[key] for key in form if key.startswith("col-") and key[4:].isdigit()}
+    mapping = {key[4:]: form[key] for key in form if key.startswith("col-") and key[4:].isdecimal()}
     default_source = form.get("default_source", "")
     try:
         problems = services.save_mapping(
             job, sheet=form.get("sheet", job.sheet), mapping=mapping,
             match_keys=[key for key in form.getlist("match_keys") if key in ("email", "phone")],
             mode=form.get("duplicate_mode", ""),
-            default_source_id=int(default_source) if default_source.isdigit() else None,
+            default_source_id=int(default_source) if default_source.isdecimal() else None,
             user=current_user)
     except DomainError as error:
         problems = {"mapping": error.message}
@@ -148,7 +151,8 @@ def _value_map(prefix: str) -> dict[str, str]:
 def run(job_id: int) -> Response:
     job = _job(job_id)
     try:
-        services.start(job, _value_map("source"), _value_map("tag"))
+        services.start(job, {"sources": _value_map("source"), "tags": _value_map("tag"),
+                             "campaigns": _value_map("campaign")})
     except DomainError as error:
         return _job_page(job, error.status, step="preview", run_error=error.message)
     job_queue().enqueue(job.id)
@@ -163,7 +167,19 @@ def progress(job_id: int) -> Response:
     if job.status in services.IN_PROGRESS:
         return render(JOB_PAGE, "imports/_partials/progress.html", job=job, step="progress")
     return render(JOB_PAGE, "imports/_partials/finished.html", job=job, step="result",
-                  undo=services.undo_counts(job))
+                  undo=services.undo_counts(job), resumable=services.resumable(job))
+
+
+@bp.post("/import/<int:job_id>/resume")
+@require("leads.import")
+def resume(job_id: int) -> Response:
+    job = _job(job_id)
+    try:
+        services.resume(job)
+    except DomainError as error:
+        return _job_page(job, error.status, step="result", undo_error=error.message)
+    job_queue().enqueue(job.id)
+    return _go("imports.job", job_id=job.id)
 
 
 @bp.get("/import/<int:job_id>/errors.csv")

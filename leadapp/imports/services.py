@@ -6,8 +6,9 @@ import secrets
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from itertools import islice
 from pathlib import Path
 from typing import IO, Any
 
@@ -16,17 +17,22 @@ from sqlalchemy import delete, func, insert, select, update
 
 from ..auth.models import User
 from ..auth.permissions import is_admin
+from ..custom_fields import types as custom_types
+from ..custom_fields.models import CustomField, LeadFieldValue
+from ..custom_fields.services import values_for
 from ..db_types import utcnow
 from ..errors import RuleViolation
+from ..events import leads_changed_in_bulk
 from ..extensions import db
 from ..leads.models import Activity, ActivityKind, Lead, Tag, lead_tags
-from ..sources.models import LeadSource
+from ..sources.models import Campaign, LeadSource
 from . import mapping as mapping_rules
 from .classify import Classifier, Outcome, as_text, batches, change_label, data_rows
 from .export import escape_formula
 from .models import DuplicateMode, ImportJob, ImportRowError, ImportStatus, ImportUpdate
 from .reading import inspect_file, read_header, to_csv_line
 from .writer import BatchWriter
+from .writer import jsonable as writer_jsonable
 
 PREVIEW_ROWS = 10
 UNKNOWN_LIMIT = 200
@@ -71,6 +77,8 @@ def create_job(user: User, stream: IO[bytes] | None, filename: str) -> ImportJob
         path.unlink(missing_ok=True)
         raise RuleViolation("The file has no header row: the first row must name the columns.",
                             field="file")
+    # The name is only shown back; PostgreSQL refuses NUL characters in text.
+    filename = filename.replace("\x00", "")
     job = ImportJob(created_by_id=user.id, filename=filename[:255], stored_name=stored,
                     file_format=info.file_format, encoding=info.encoding,
                     delimiter=info.delimiter, sheet=info.sheets[0] if info.sheets else "",
@@ -169,8 +177,8 @@ def dry_run(job: ImportJob, user: User | None) -> dict[str, Any]:
     counts: Counter[str] = Counter()
     samples: dict[str, list[dict[str, Any]]] = {"create": [], "update": [], "skip": [],
                                                 "error": []}
-    unknown_sources: Counter[str] = Counter()
-    unknown_tags: Counter[str] = Counter()
+    unknown: dict[str, Counter[str]] = {"sources": Counter(), "tags": Counter(),
+                                        "campaigns": Counter()}
     known_tags = {name.lower() for name in db.session.scalars(select(Tag.name))}
     for batch in batches(data_rows(job, upload_folder())):
         for outcome in classifier.classify(batch):
@@ -178,10 +186,10 @@ def dry_run(job: ImportJob, user: User | None) -> dict[str, Any]:
             if len(samples[outcome.kind]) < PREVIEW_ROWS:
                 samples[outcome.kind].append(_sample(outcome, classifier))
             if outcome.kind in ("create", "update"):
-                _count_unknown(outcome, classifier, known_tags, unknown_sources, unknown_tags)
+                _count_unknown(outcome, classifier, known_tags, unknown)
     return {"total": sum(counts.values()), "counts": dict(counts), "samples": samples,
-            "unknown_sources": unknown_sources.most_common(UNKNOWN_LIMIT),
-            "unknown_tags": unknown_tags.most_common(UNKNOWN_LIMIT)}
+            **{f"unknown_{kind}": counter.most_common(UNKNOWN_LIMIT)
+               for kind, counter in unknown.items()}}
 
 
 def _region() -> str:
@@ -189,13 +197,17 @@ def _region() -> str:
 
 
 def _count_unknown(outcome: Outcome, classifier: Classifier, known_tags: set[str],
-                   sources: Counter[str], tags: Counter[str]) -> None:
-    name = outcome.result.source_name
-    if name and name.lower() not in classifier.source_names:
-        sources[name] += 1
-    for tag in outcome.result.tag_names:
+                   unknown: dict[str, Counter[str]]) -> None:
+    """Values the run would create unless the user maps them to existing ones."""
+    result = outcome.result
+    if result.source_name and result.source_name.lower() not in classifier.source_names:
+        unknown["sources"][result.source_name] += 1
+    if (result.campaign_name and classifier.campaign_from_column
+            and result.campaign_name.lower() not in classifier.campaign_names):
+        unknown["campaigns"][result.campaign_name] += 1
+    for tag in result.tag_names:
         if tag.lower() not in known_tags:
-            tags[tag] += 1
+            unknown["tags"][tag] += 1
 
 
 def _sample(outcome: Outcome, classifier: Classifier) -> dict[str, Any]:
@@ -209,53 +221,79 @@ def _sample(outcome: Outcome, classifier: Classifier) -> dict[str, Any]:
     }
     if outcome.lead:
         sample["lead_id"] = outcome.lead["id"]
-    names = dict(classifier.source_names.values())
-    changes = []
-    for column, (old, new) in outcome.changes.items():
-        old_text = names.get(old, "") if column == "source_id" else as_text(old)
-        changes.append([change_label(column), old_text, as_text(new)])
+    changes = [[change_label(column), _shown(classifier, column, old),
+                _shown(classifier, column, new)]
+               for column, (old, new) in outcome.changes.items()]
     if outcome.added_tags:
         changes.append(["Tags", "", "+ " + ", ".join(outcome.added_tags)])
     sample["changes"] = changes
     return sample
 
 
+def _shown(classifier: Classifier, column: str, value: Any) -> str:
+    """Ids as names in the preview (new values of sources and campaigns are already names)."""
+    if isinstance(value, int) and column == "source_id":
+        return dict(classifier.source_names.values()).get(value, "")
+    if isinstance(value, int) and column == "campaign_id":
+        return dict(classifier.campaign_names.values()).get(value, "")
+    if isinstance(value, int) and column == "owner_id" and classifier.owners is not None:
+        return classifier.owners.labels.get(value, "")
+    if value is None and column == "owner_id":
+        return "(nobody)"
+    if column.startswith("cf_"):
+        return classifier.custom_text(column, value)
+    return as_text(value)
+
+
 # ---- run -------------------------------------------------------------------------------------
 
 def value_choices() -> dict[str, list[tuple[int, str]]]:
-    """Existing sources and tags the unknown values can be mapped to."""
+    """Existing sources, campaigns and tags the unknown values can be mapped to."""
     sources = db.session.execute(select(LeadSource.id, LeadSource.name)
                                  .order_by(func.lower(LeadSource.name))).tuples().all()
+    campaigns = db.session.execute(select(Campaign.id, Campaign.name)
+                                   .order_by(func.lower(Campaign.name)).limit(500)).tuples().all()
     tags = db.session.execute(select(Tag.id, Tag.name).order_by(func.lower(Tag.name))
                               .limit(500)).tuples().all()
-    return {"sources": list(sources), "tags": list(tags)}
+    return {"sources": list(sources), "campaigns": list(campaigns), "tags": list(tags)}
 
 
-def start(job: ImportJob, source_map: dict[str, str], tag_map: dict[str, str]) -> ImportJob:
-    """Confirm a previewed import: keep how unknown values map, queue it; the worker runs it."""
+def start(job: ImportJob, value_maps: dict[str, dict[str, str]]) -> ImportJob:
+    """Confirm a previewed import: keep how unknown values map ({"sources": {raw: "new" | id},
+    "campaigns": ..., "tags": ...}), queue it; the worker runs it."""
     if job.status != ImportStatus.previewed:
         raise RuleViolation("This import is not waiting for confirmation.")
-    valid = {"sources": {str(i) for i, _ in value_choices()["sources"]},
-             "tags": {str(i) for i, _ in value_choices()["tags"]}}
-    for kind, chosen in (("sources", source_map), ("tags", tag_map)):
+    choices = value_choices()
+    for kind, chosen in value_maps.items():
+        valid = {str(item_id) for item_id, _ in choices[kind]}
         for value in chosen.values():
-            if value != "new" and value not in valid[kind]:
+            if value != "new" and value not in valid:
                 raise RuleViolation("Choose an existing value or “create new” for each one.")
-    job.options = {**(job.options or {}), "sources": source_map, "tags": tag_map}
-    job.status = ImportStatus.queued
+    job.options = {**(job.options or {}), **value_maps}
+    job.status, job.heartbeat_at = ImportStatus.queued, utcnow()
     db.session.commit()
     return job
 
 
-def run_import(job_id: int) -> None:
-    """Process a queued job in batches, committing each batch with the job's progress."""
-    job = db.session.get(ImportJob, job_id)
-    if job is None or job.status != ImportStatus.queued:
-        return
-    job.status, job.started_at = ImportStatus.running, utcnow()
-    job.processed_rows = job.created_count = job.updated_count = 0
-    job.skipped_count = job.failed_count = 0
+def _claim(job_id: int) -> ImportJob | None:
+    """Move a queued job to running in one conditional UPDATE, so two workers (or a resumed
+    job still sitting in a dead queue) never run the same job twice."""
+    now = utcnow()
+    claimed = db.session.execute(
+        update(ImportJob).where(ImportJob.id == job_id, ImportJob.status == ImportStatus.queued)
+        .values(status=ImportStatus.running, heartbeat_at=now,
+                started_at=func.coalesce(ImportJob.started_at, now))
+        .execution_options(synchronize_session=False)).rowcount
     db.session.commit()
+    return db.session.get(ImportJob, job_id) if claimed else None
+
+
+def run_import(job_id: int) -> None:
+    """Process a queued job in batches, committing each batch with the job's progress. A
+    resumed job carries on after the rows its earlier run committed."""
+    job = _claim(job_id)
+    if job is None:
+        return
     try:
         _process(job)
     except Exception as exc:
@@ -271,12 +309,57 @@ def _process(job: ImportJob) -> None:
     actor = db.session.get(User, job.created_by_id) if job.created_by_id else None
     classifier = Classifier(job, actor, (job.options or {}).get("headers", []), _region())
     writer = BatchWriter(job, actor)
-    for batch in batches(data_rows(job, upload_folder())):
+    rows = data_rows(job, upload_folder())
+    # Rows an earlier run committed are classified again, unwritten, so "duplicate of row N in
+    # this file" still knows them; every batch commits with its counts, so none is written twice.
+    for batch in batches(islice(rows, job.processed_rows)):
+        classifier.classify(batch)
+    for batch in batches(rows):
         writer.write(classifier.classify(batch))
+        job.heartbeat_at = utcnow()
         db.session.commit()
     job.total_rows = job.processed_rows
     job.status, job.finished_at = ImportStatus.done, utcnow()
     db.session.commit()
+
+
+def stale_after() -> timedelta:
+    return timedelta(seconds=current_app.config.get("IMPORT_STALE_SECONDS", 120))
+
+
+def mark_if_interrupted(job: ImportJob) -> bool:
+    """A queued or running job that has not made progress for a while lost its worker (the
+    process restarted or crashed): say so, and let the user resume it."""
+    if job.status not in IN_PROGRESS:
+        return False
+    last_sign = job.heartbeat_at or job.started_at or job.created_at
+    if last_sign is None or _aware(last_sign) > utcnow() - stale_after():
+        return False
+    job.status, job.finished_at = ImportStatus.failed, utcnow()
+    job.error = (f"The import stopped after {job.processed_rows:,} of {job.total_rows:,} rows: "
+                 "the process running it ended (a restart or a crash). Nothing is half-written; "
+                 "resume to import the remaining rows.")
+    db.session.commit()
+    return True
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def resumable(job: ImportJob) -> bool:
+    return (job.status == ImportStatus.failed and job.processed_rows < job.total_rows
+            and (upload_folder() / job.stored_name).exists())
+
+
+def resume(job: ImportJob) -> ImportJob:
+    """Queue a stopped import again; it continues after the last committed batch."""
+    if not resumable(job):
+        raise RuleViolation("Only an import that stopped before its last row can be resumed.")
+    job.status, job.error, job.finished_at = ImportStatus.queued, "", None
+    job.heartbeat_at = utcnow()
+    db.session.commit()
+    return job
 
 
 # ---- result ----------------------------------------------------------------------------------
@@ -319,8 +402,8 @@ def undo_counts(job: ImportJob) -> tuple[int, int]:
 
 def undo(job: ImportJob, actor: User) -> UndoSummary:
     """Trash the leads the import created and put back the values it overwrote."""
-    if job.status != ImportStatus.done:
-        raise RuleViolation("Only a finished import can be undone.")
+    if job.status not in (ImportStatus.done, ImportStatus.failed):
+        raise RuleViolation("Only a finished or stopped import can be undone.")
     now = utcnow()
     created_ids = list(db.session.scalars(select(Lead.id).where(
         Lead.ref == f"import:{job.id}", Lead.deleted_at.is_(None))))
@@ -332,6 +415,8 @@ def undo(job: ImportJob, actor: User) -> UndoSummary:
             {"lead_id": lead_id, "actor_id": actor.id, "kind": ActivityKind.deleted,
              "created_at": now, "field": "", "old_value": "", "new_value": "",
              "data": {"undo_import": job.id}} for lead_id in chunk])
+    leads_changed_in_bulk.send(None, lead_ids=created_ids, event="lead.deleted", actor=actor,
+                               changes={}, via="import")
     restored, kept = _restore_updates(job, actor, now)
     job.status = ImportStatus.undone
     db.session.commit()
@@ -342,28 +427,31 @@ def _restore_updates(job: ImportJob, actor: User, now: Any) -> tuple[int, int]:
     restored = kept = 0
     rows = db.session.execute(select(ImportUpdate.lead_id, ImportUpdate.before)
                               .where(ImportUpdate.job_id == job.id)).all()
+    fields = {item.param: item for item in db.session.scalars(select(CustomField))}
     for lead_id, before in rows:
         lead = db.session.get(Lead, lead_id)
         if lead is None:
             continue
-        changed = _restore_lead(lead, before or {}, job, actor, now)
+        changed = _restore_lead(lead, before or {}, job, actor, now, fields)
         restored += 1 if changed else 0
         kept += 0 if changed else 1
     return restored, kept
 
 
 def _restore_lead(lead: Lead, before: dict[str, Any], job: ImportJob, actor: User,
-                  now: Any) -> bool:
+                  now: Any, fields: dict[str, CustomField]) -> bool:
     """Put back each field the import changed, unless someone changed it again since."""
     values: dict[str, Any] = {}
     for column, (old, new) in before.get("fields", {}).items():
         current = getattr(lead, column)
         if _text(current) == _text(_typed(column, new)):
             values[column] = _typed(column, old)
-    if values:
+    custom = _restore_custom(lead.id, before.get("custom") or {}, fields, job, actor, now)
+    if values or custom:
         db.session.execute(update(Lead.__table__).where(Lead.__table__.c.id == lead.id)
                            .values(**values, version=Lead.__table__.c.version + 1,
                                    updated_at=now))
+    if values:
         db.session.execute(insert(Activity.__table__), [
             {"lead_id": lead.id, "actor_id": actor.id, "kind": ActivityKind.field_changed,
              "field": column, "old_value": _text(getattr(lead, column)),
@@ -374,7 +462,47 @@ def _restore_lead(lead: Lead, before: dict[str, Any], job: ImportJob, actor: Use
         db.session.execute(delete(lead_tags).where(lead_tags.c.lead_id == lead.id,
                                                    lead_tags.c.tag_id.in_(tags)))
     db.session.expire(lead)
-    return bool(values or tags)
+    return bool(values or tags or custom)
+
+
+def _restore_custom(lead_id: int, before: dict[str, Any], fields: dict[str, CustomField],
+                    job: ImportJob, actor: User, now: Any) -> bool:
+    """Put back the custom values the import changed ({cf_<key>: [old, new]} as JSON), where
+    the lead still holds the imported value: the old value again, or no row when it had none.
+    A field deleted since is skipped (its values went with it)."""
+    if not before:
+        return False
+    changed = [fields[column] for column in before if column in fields]
+    current = values_for([lead_id], changed).get(lead_id, {})
+    restored = []
+    for column, (old, new) in before.items():
+        item = fields.get(column)
+        if item is None or writer_jsonable(current.get(item.id)) != new:
+            continue
+        try:
+            value = custom_types.parse(_optional(item), old)
+        except ValueError:  # a choice removed since: the old value cannot come back
+            continue
+        db.session.execute(delete(LeadFieldValue).where(LeadFieldValue.lead_id == lead_id,
+                                                        LeadFieldValue.field_id == item.id))
+        if value is not None:
+            db.session.execute(insert(LeadFieldValue).values(
+                lead_id=lead_id, field_id=item.id, **custom_types.columns(item, value)))
+        restored.append({"lead_id": lead_id, "actor_id": actor.id,
+                         "kind": ActivityKind.field_changed, "field": item.label[:60],
+                         "old_value": custom_types.display(item, current.get(item.id)),
+                         "new_value": custom_types.display(item, value), "created_at": now,
+                         "data": {"undo_import": job.id}})
+    if restored:
+        db.session.execute(insert(Activity.__table__), restored)
+    return bool(restored)
+
+
+def _optional(item: CustomField) -> CustomField:
+    """A detached copy that accepts an empty value: a required field may have been empty
+    before the import (required later), and undo must be able to put that back."""
+    return CustomField(key=item.key, label=item.label, kind=item.kind, options=item.options,
+                       required=False)
 
 
 def _typed(column: str, value: Any) -> Any:
@@ -384,7 +512,7 @@ def _typed(column: str, value: Any) -> Any:
         return Decimal(str(value))
     if column in ("start_date", "deadline"):
         return date.fromisoformat(str(value))
-    if column == "source_id":
+    if column in ("source_id", "campaign_id", "owner_id"):
         return int(value)
     return value
 

@@ -13,6 +13,7 @@ from typing import Any
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
+from ..custom_fields.exporting import ImportCells
 from ..leads.forms import CURRENCIES
 from ..leads.models import Lead
 from .mapping import FIELD_LABELS
@@ -34,6 +35,9 @@ class RowResult:
     errors: list[tuple[str, str]] = field(default_factory=list)  # (column header, why)
     source_name: str = ""
     tag_names: list[str] = field(default_factory=list)
+    custom_values: dict[str, Any] = field(default_factory=dict)  # cf_<key> -> typed value
+    owner_name: str = ""  # an email or a name, resolved to a user by the classifier
+    campaign_name: str = ""
 
 
 class RowValidator:
@@ -46,6 +50,7 @@ class RowValidator:
         self.headers = headers
         self.region = region
         self.default_source_name = default_source_name
+        self.custom = ImportCells()
 
     def header(self, index: int) -> str:
         if index < len(self.headers) and self.headers[index]:
@@ -72,6 +77,10 @@ class RowValidator:
             raise ValueError(f"{FIELD_LABELS[name]} is longer than {MAX_LENGTH[name]} characters.")
         if name == "source":
             result.source_name = " ".join(raw.split())[:120]
+        elif name == "owner":
+            result.owner_name = " ".join(raw.split())[:254]
+        elif name == "campaign":
+            result.campaign_name = " ".join(raw.split())[:160]
         elif name == "tags":
             names = (" ".join(part.split())[:60] for part in TAG_SPLIT.split(raw))
             result.tag_names = list(dict.fromkeys(name for name in names if name))
@@ -79,6 +88,8 @@ class RowValidator:
             first, _, last = raw.rpartition(" ") if " " in raw else (raw, "", "")
             result.values.setdefault("first_name", first[:100])
             result.values.setdefault("last_name", last[:100])
+        elif name.startswith("cf_"):
+            result.custom_values[name] = self.custom.parse(name, raw)
         elif name in PARSERS:
             result.values[name] = PARSERS[name](raw, self.region)
         else:
@@ -86,17 +97,18 @@ class RowValidator:
 
     def _required(self, result: RowResult) -> None:
         if not result.values.get("title"):
-            result.errors.append((self._header_of("title"),
+            result.errors.append((self.header_of("title"),
                                   "Title is empty; every lead needs one."))
         if not result.source_name:
             result.source_name = self.default_source_name
         if not result.source_name:
-            result.errors.append((self._header_of("source"),
+            result.errors.append((self.header_of("source"),
                                   "Lead source is empty; every lead needs one."))
 
-    def _header_of(self, name: str) -> str:
+    def header_of(self, name: str, label: str = "") -> str:
+        """The header of the column mapped to `name`, else the field's label."""
         return next((self.header(index) for index, field_name in self.columns
-                     if field_name == name), FIELD_LABELS[name])
+                     if field_name == name), label or FIELD_LABELS[name])
 
 
 def _short(raw: str) -> str:

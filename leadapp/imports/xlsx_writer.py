@@ -38,6 +38,8 @@ WORKBOOK_RELS = (
     f'<Relationship Id="rId1" Type="{REL_NS}/worksheet" Target="worksheets/sheet1.xml"/>'
     f'<Relationship Id="rId2" Type="{REL_NS}/styles" Target="styles.xml"/></Relationships>')
 # Style 1 is the date format openpyxl uses, so dates read back as dates (and look like them).
+# Style 2 is Excel's "quote prefix": text that looks like a formula stays text even when a user
+# edits the cell (a shared string alone becomes a formula on F2 + Enter); the value is unchanged.
 STYLES = (
     f'{_HEAD}<styleSheet xmlns="{MAIN_NS}">'
     '<numFmts count="1"><numFmt numFmtId="164" formatCode="yyyy-mm-dd"/></numFmts>'
@@ -46,10 +48,12 @@ STYLES = (
     '<fill><patternFill patternType="gray125"/></fill></fills>'
     '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
     '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-    '<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    '<cellXfs count="3"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
     '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" quotePrefix="1"/>'
     '</cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/>'
     '</cellStyles></styleSheet>')
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet may run as a formula
 SHEET_START = f'{_HEAD}<worksheet xmlns="{MAIN_NS}"><sheetData>'
 SHEET_END = "</sheetData></worksheet>"
 
@@ -58,6 +62,9 @@ _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 # A text holding any of these goes the slow, escaping way. A row's texts are probed at once,
 # joined by \x7f (legal in XML, never special), so a clean row costs one regex search.
 _UNSAFE = re.compile("[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# A text that starts like a formula (E.164 phones do: "+49…") gets the quote-prefix style through
+# a template of its own; tab and CR starts already fail the strip check and go cell by cell.
+_FORMULA_AT = re.compile("(?:^|\x7f)[=+\\-@]")
 _EXCEL_EPOCH = date(1899, 12, 30)
 BATCH = 256 * 1024
 MAX_PLANS = 4096
@@ -106,6 +113,7 @@ class _Plan(NamedTuple):
     template: str
     texts: Callable[[Sequence[Any]], tuple[str, ...]]  # the text values, to check them at once
     dates: tuple[int, ...]  # formatted as extra arguments after the values
+    text_indexes: tuple[int, ...]
 
 
 def _planned_row(plans: dict[tuple, _Plan | None], number: int, values: Sequence[Any]) -> str:
@@ -113,11 +121,7 @@ def _planned_row(plans: dict[tuple, _Plan | None], number: int, values: Sequence
     Rows of an export share a few hundred shapes, and one C-level format per row is far cheaper
     than building each cell (3 million cells per 100k leads) in Python."""
     shape = (tuple(map(type, values)), tuple(map(not_, values)))
-    plan = plans.get(shape, _NO_PLAN)
-    if plan is _NO_PLAN:
-        if len(plans) >= MAX_PLANS:
-            plans.clear()  # odd data with endless shapes: keep memory flat
-        plan = plans[shape] = _plan(values)
+    plan = _cached_plan(plans, shape, values, frozenset())
     if plan is None:
         return ""
     texts = plan.texts(values)
@@ -125,11 +129,27 @@ def _planned_row(plans: dict[tuple, _Plan | None], number: int, values: Sequence
         probe = "\x7f".join(texts)
         if _UNSAFE.search(probe) or "\x7f".join(map(str.strip, texts)) != probe:
             return ""
+        if _FORMULA_AT.search(probe):
+            styled = frozenset(index for index, text in zip(plan.text_indexes, texts, strict=True)
+                               if text[:1] in FORMULA_START)
+            plan = _cached_plan(plans, (shape, styled), values, styled)
+            if plan is None:
+                return ""
     serials = [excel_serial(values[index]) for index in plan.dates]
     return plan.template.format(str(number), *values, *serials)
 
 
-def _plan(values: Sequence[Any]) -> _Plan | None:
+def _cached_plan(plans: dict[tuple, _Plan | None], key: tuple, values: Sequence[Any],
+                 styled: frozenset[int]) -> _Plan | None:
+    plan = plans.get(key, _NO_PLAN)
+    if plan is _NO_PLAN:
+        if len(plans) >= MAX_PLANS:
+            plans.clear()  # odd data with endless shapes: keep memory flat
+        plan = plans[key] = _plan(values, styled)
+    return plan
+
+
+def _plan(values: Sequence[Any], styled: frozenset[int] = frozenset()) -> _Plan | None:
     parts, texts, dates = ['<row r="{0}">'], [], []
     for index, (letter, value) in enumerate(zip(_letters(len(values)), values, strict=True)):
         kind = value.__class__
@@ -138,7 +158,8 @@ def _plan(values: Sequence[Any]) -> _Plan | None:
         ref = f"{letter}{{0}}"
         if kind is str:
             texts.append(index)
-            parts.append(f'<c r="{ref}" t="inlineStr"><is><t>{{{index + 1}}}</t></is></c>')
+            style = ' s="2"' if index in styled else ""
+            parts.append(f'<c r="{ref}"{style} t="inlineStr"><is><t>{{{index + 1}}}</t></is></c>')
         elif kind is int:
             parts.append(f'<c r="{ref}"><v>{{{index + 1}}}</v></c>')
         elif kind is date:
@@ -147,7 +168,7 @@ def _plan(values: Sequence[Any]) -> _Plan | None:
         else:
             return None  # bool, float, other types: the cell-by-cell path
     parts.append("</row>")
-    return _Plan("".join(parts), _picker(texts), tuple(dates))
+    return _Plan("".join(parts), _picker(texts), tuple(dates), tuple(texts))
 
 
 def _picker(indexes: list[int]) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
@@ -188,11 +209,12 @@ def _cell(ref: str, value: Any) -> str:
 
 def _text_cell(ref: str, value: str) -> str:
     value = _FORBIDDEN.sub("", value)
+    style = ' s="2"' if value[:1] in FORMULA_START else ""
     # Excel trims edge whitespace unless told not to.
     space = ' xml:space="preserve"' if value[:1].isspace() or value[-1:].isspace() else ""
     value = (value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
              .replace("\r", "&#13;"))  # a raw CR would be read back as LF
-    return f'<c r="{ref}" t="inlineStr"><is><t{space}>{value}</t></is></c>'
+    return f'<c r="{ref}"{style} t="inlineStr"><is><t{space}>{value}</t></is></c>'
 
 
 def excel_serial(day: date) -> int:
