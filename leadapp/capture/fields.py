@@ -45,11 +45,18 @@ DEFAULT_FIELDS: list[dict[str, Any]] = [
 ]
 
 
+def custom_specs() -> dict[str, FieldSpec]:
+    """The admin-defined lead fields a form may show, by `cf_<key>` (see custom_fields)."""
+    from ..custom_fields.capture import specs  # late: custom_fields imports this module
+
+    return specs()
+
+
 def shown_fields(config: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The form's field rows in display order, each with its spec; unknown names are skipped."""
     rows = []
     for row in config or []:
-        spec = SPECS.get(str(row.get("name")))
+        spec = SPECS.get(str(row.get("name"))) or custom_specs().get(str(row.get("name")))
         if spec is not None:
             rows.append({"name": spec.name, "label": row.get("label") or spec.label,
                          "required": bool(row.get("required")), "spec": spec})

@@ -27,7 +27,7 @@ from wtforms.validators import (
 )
 
 from ..errors import RuleViolation
-from .fields import FIELD_SPECS, SPECS
+from .fields import FIELD_SPECS, SPECS, FieldSpec, custom_specs
 from .models import CaptureForm
 from .services import FormSettings, parse_origins
 from .spam import parse_domains
@@ -52,7 +52,8 @@ class CaptureFormForm(FlaskForm):
                             validators=[InputRequired("Choose the source its leads get.")])
     campaign_id = SelectField("Campaign", coerce=_optional_id, validators=[Optional()])
     assign = RadioField("Who gets the leads", default="none", choices=[
-        SelectChoice("none", "Nobody yet (unassigned)"), SelectChoice("owner", "A fixed owner"),
+        SelectChoice("none", "The assignment rules (else unassigned)"),
+        SelectChoice("owner", "A fixed owner"),
         SelectChoice("team", "Round-robin over a team's active members")])
     owner_id = SelectField("Owner", coerce=_optional_id)
     team_id = SelectField("Team", coerce=_optional_id)
@@ -91,7 +92,8 @@ class CaptureFormForm(FlaskForm):
 
     def rows(self) -> list[tuple[Any, Any]]:
         """(spec, subform) pairs in catalogue order, for the template."""
-        return [(spec, getattr(self, f"field_{spec.name}")) for spec in FIELD_SPECS]
+        return [(spec, getattr(self, f"field_{spec.name}")) for spec in _all_specs()
+                if hasattr(self, f"field_{spec.name}")]
 
     def field_config(self) -> list[dict[str, Any]]:
         chosen = [(sub.order.data or 99, index, spec, sub)
@@ -119,11 +121,24 @@ for _spec in FIELD_SPECS:
     setattr(CaptureFormForm, f"field_{_spec.name}", FormField(FieldRow, label=_spec.label))
 
 
+def _all_specs() -> list[FieldSpec]:
+    """The built-in fields, then the admin-defined custom lead fields."""
+    return [*FIELD_SPECS, *custom_specs().values()]
+
+
+def _with_custom_rows() -> type[CaptureFormForm]:
+    """CaptureFormForm plus one row per custom lead field (they change at runtime)."""
+    rows = {f"field_{spec.name}": FormField(FieldRow, label=spec.label)
+            for spec in custom_specs().values()}
+    return type("CaptureFormFormWithCustomFields", (CaptureFormForm,), rows) if rows \
+        else CaptureFormForm
+
+
 def build_form(choices: dict[str, list[tuple[int, str]]], form: CaptureForm | None = None,
                defaults: dict[str, Any] | None = None, **kwargs: Any) -> CaptureFormForm:
     """The settings form, prefilled from a saved form (or defaults) when nothing was posted."""
     data = _initial(form, defaults or {})
-    wtform = CaptureFormForm(data=data, **kwargs)
+    wtform = _with_custom_rows()(data=data, **kwargs)
     def options(rows: list[tuple[int, str]], empty: str | None) -> list[SelectChoice]:
         blank = [SelectChoice("", empty)] if empty else []
         return blank + [SelectChoice(value, label) for value, label in rows]
@@ -141,7 +156,7 @@ def _initial(form: CaptureForm | None, defaults: dict[str, Any]) -> dict[str, An
         lambda key, default=None: defaults.get(key, default))
     config = {row["name"]: (index + 1, row) for index, row in enumerate(get("fields") or [])}
     data: dict[str, Any] = {}
-    for spec in FIELD_SPECS:
+    for spec in _all_specs():
         order, row = config.get(spec.name, (None, None))
         label = (get("consent_text") or spec.label) if spec.name == "consent" else spec.label
         data[f"field_{spec.name}"] = {"show": row is not None, "order": order,

@@ -139,7 +139,8 @@ def submit(public_key: str) -> Response:
     check = tokens.check(posted.get("token", ""), form.public_key)
     if submissions.existing(form, check.client_key) is not None:
         return _thanks(form)  # a double click or a resent POST: nothing new happens
-    raw = {row["name"]: posted.get(row["name"], "") for row in shown_fields(form.fields)}
+    raw = {row["name"]: posted.getlist(row["name"]) if row["spec"].kind == "checkboxes"
+           else posted.get(row["name"], "") for row in shown_fields(form.fields)}
     verdict = spam.score(raw, _signals(form, check))
     meta = _received(form, check)
     if verdict.score < form.spam_threshold:

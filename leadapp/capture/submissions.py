@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from ..auth.models import User
+from ..custom_fields import capture as custom_capture
 from ..db_types import utcnow
 from ..errors import RuleViolation
 from ..extensions import db
@@ -168,6 +169,7 @@ def _derive(submission: Submission, actor: User | None) -> None:
         submission.matched_lead_id = matched.id
         submission.duplicate_note = f"possible duplicate — matched on {on}"
     place_new_lead(lead, actor, ActivityKind.captured, data=_activity_data(submission))
+    custom_capture.apply(lead, values)
     submission.lead = lead
     submission.status = SubmissionStatus.processed
 

@@ -7,7 +7,8 @@ from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 
-from .fields import API_ALIASES, SPECS, shown_fields
+from ..custom_fields import capture as custom_capture
+from .fields import API_ALIASES, SPECS, custom_specs, shown_fields
 
 PHONE_CHARS = re.compile(r"^[\d\s()+\-./]+$")
 HOST = re.compile(r"^(?:https?://)?[\w-]+(?:\.[\w-]+)+(?::\d+)?(?:[/?#]\S*)?$", re.IGNORECASE)
@@ -29,11 +30,17 @@ def clean(config: list[dict[str, Any]], raw: dict[str, Any], *, every_field: boo
     """Typed values and one message per bad field. The form's rows say what is required;
     `every_field` (the API) also accepts the lead fields the form does not show."""
     rows = {row["name"]: row for row in shown_fields(config)}
-    names = list(SPECS) if every_field else list(rows)
+    names = [*SPECS, *custom_specs()] if every_field else list(rows)
     raw = {API_ALIASES.get(key, key): value for key, value in raw.items()}
     values: dict[str, Any] = {}
     errors: dict[str, str] = {}
     for name in names:
+        if name.startswith("cf_"):  # a custom lead field: its kind's own parser
+            required = bool(rows.get(name) and rows[name]["required"])
+            values[name], message = custom_capture.clean(name, raw.get(name), required)
+            if message:
+                errors[name] = message
+            continue
         spec, row = SPECS[name], rows.get(name)
         label = (row["label"] if row else spec.label)
         if name in raw and not isinstance(raw[name], str | int | float | bool | None):

@@ -71,7 +71,7 @@ OPPORTUNITIES = Kind("opportunities", "opportunity_id", Opportunity, Opportunity
 
 def _int_arg(name: str) -> int | None:
     raw = request.args.get(name, "")
-    return int(raw) if raw.isdigit() and len(raw) < 10 else None
+    return int(raw) if raw.isdecimal() and len(raw) < 10 else None
 
 
 def _date_arg(name: str) -> date | None:

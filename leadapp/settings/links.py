@@ -31,6 +31,12 @@ HUB_PAGES: tuple[HubPage, ...] = (
             "Tokens for scripts and integrations using the JSON API."),
     HubPage("Capture forms", "capture.index", "forms.manage",
             "Forms to embed on your websites that create leads."),
+    HubPage("Custom fields", "custom_fields.index", "settings.manage",
+            "Extra lead fields: on the form, lead page, list, board, imports and the API."),
+    HubPage("Assignment rules", "assignment.index", "settings.manage",
+            "Who gets new leads: by source, campaign, city or capture form."),
+    HubPage("Webhooks", "webhooks.index", "settings.manage",
+            "Signed event posts to other systems, with a delivery log."),
 )
 
 

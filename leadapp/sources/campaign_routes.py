@@ -35,7 +35,7 @@ bp = Blueprint("campaigns", __name__, url_prefix="/admin/campaigns")
 
 def _int_arg(name: str, default: int | None = None) -> int | None:
     raw = request.args.get(name, "")
-    return int(raw) if raw.isdigit() and len(raw) < 10 else default
+    return int(raw) if raw.isdecimal() and len(raw) < 10 else default
 
 
 def _filters() -> services.CampaignFilters:

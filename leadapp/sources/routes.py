@@ -36,7 +36,7 @@ BULK_ACTIONS = ("activate", "deactivate", "delete", "merge")
 
 def _int_arg(name: str, default: int = 1) -> int:
     raw = request.args.get(name, "")
-    return int(raw) if raw.isdigit() and len(raw) < 7 else default
+    return int(raw) if raw.isdecimal() and len(raw) < 7 else default
 
 
 def _filters() -> services.SourceFilters:
