@@ -104,7 +104,7 @@ class TeamForm(FlaskForm):
 
 def _to_id(value: object) -> int:
     text = str(value or "")
-    return int(text) if text.isdigit() else 0
+    return int(text) if text.isdecimal() else 0
 
 
 class MemberForm(FlaskForm):

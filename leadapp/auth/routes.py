@@ -32,7 +32,7 @@ BAD_CREDENTIALS = "That email and password do not match an active account."
 def load_user(user_id: str) -> User | None:
     # Flask-Login treats a user whose is_active is False as signed out, so deactivating someone
     # ends their sessions on their next request.
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    return db.session.get(User, int(user_id)) if user_id.isdecimal() else None
 
 
 @login_manager.unauthorized_handler
