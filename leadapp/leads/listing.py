@@ -549,26 +549,40 @@ RANKED = {"source": (Lead.source_id, LeadSource, lambda: func.lower(LeadSource.n
 def _group_walk_ids(filters: LeadFilters, user: User, offset: int, limit: int,
                     only: list[int] | None) -> list[int] | None:
     """The first pages of a sort by tags, source, stage or owner, group by group: the leads
-    of the first source (by name), then the second, ..., each group by id. One query: a
-    UNION ALL of one branch per group that stops after the rows a page can need, where ORDER
-    BY a rank computes it for every lead (1M leads on PostgreSQL: 200 ms by source, ~1 s by
-    tags). None when this does not apply (another sort, a deep page, too many groups): the
-    caller then sorts in SQL."""
+    of the first source (by name), then the second, ..., each group by id. Where ORDER BY a
+    rank computes it for every lead (1M leads on PostgreSQL: 200 ms by source, ~1 s by tags),
+    this reads only the rows a page can need, WALK_GROUPS groups per query until the page is
+    full. None when this does not apply (another sort, a deep page): the caller then sorts in
+    SQL."""
     groups = _sort_groups(filters) if offset + limit <= WALK_LIMIT else None
-    if not groups or len(groups) > WALK_GROUPS:
+    if not groups:
         return None
+    wanted = offset + limit
+    ids: list[int] = []
+    for start in range(0, len(groups), WALK_GROUPS):
+        ids += _walk_groups(filters, user, only, groups[start:start + WALK_GROUPS],
+                            wanted - len(ids))
+        if len(ids) >= wanted:
+            break
+    return ids[offset:wanted]
+
+
+def _walk_groups(filters: LeadFilters, user: User, only: list[int] | None,
+                 groups: list[ColumnElement[bool]], wanted: int) -> list[int]:
+    """The first `wanted` ids of these groups in order: one UNION ALL with a branch per group
+    that stops after `wanted` rows."""
     descending = filters.direction == "desc"
+    by_id = Lead.id.desc() if descending else Lead.id.asc()
     base = _unordered_ids(filters, user, only)
     branches = []
     for rank, condition in enumerate(groups):
-        part = (base.where(condition).order_by(Lead.id.desc() if descending else Lead.id.asc())
-                .limit(offset + limit).subquery())
+        part = base.where(condition).order_by(by_id).limit(wanted).subquery()
         branches.append(select(part.c.id, literal(rank).label("walk_rank")))
     walked = union_all(*branches).subquery()
     return list(db.session.scalars(
         select(walked.c.id)
         .order_by(walked.c.walk_rank, walked.c.id.desc() if descending else walked.c.id.asc())
-        .offset(offset).limit(limit)))
+        .limit(wanted)))
 
 
 def _sort_groups(filters: LeadFilters) -> list[ColumnElement[bool]] | None:

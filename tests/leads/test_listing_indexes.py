@@ -138,3 +138,24 @@ def test_group_walk_pages_like_the_sql_sort_on_the_listing_dataset(app_ctx, admi
         for offset in range(len(sql_order) + 1):
             walked = listing._group_walk_ids(filters, admin, offset, limit, None)
             assert walked == sql_order[offset:offset + limit], (offset, limit)
+
+
+@pytest.mark.parametrize("sort", ["source", "owner", "tags"])
+@pytest.mark.parametrize("direction", ["asc", "desc"])
+def test_group_walk_over_more_groups_than_one_query_takes_walks_them_in_chunks(
+        app_ctx, admin, sort, direction, monkeypatch):
+    """More sources than WALK_GROUPS (a busy team's 60+) still walk instead of sorting 1M rows."""
+    from tests.leads.test_listing import build_dataset
+
+    build_dataset()
+    LeadFactory(title="Unassigned extra", owner=None)
+    db.session.commit()
+    monkeypatch.setattr(listing, "WALK_GROUPS", 2)
+    filters = listing.parse_filters(MultiDict({"sort": sort, "dir": direction,
+                                               "converted": "1"}))
+    assert len(listing._sort_groups(filters)) > 2
+    sql_order = list(db.session.scalars(listing.page_ids_statement(filters, admin, 0, 100)))
+    for limit in (1, 3):
+        for offset in range(len(sql_order) + 1):
+            walked = listing._group_walk_ids(filters, admin, offset, limit, None)
+            assert walked == sql_order[offset:offset + limit], (offset, limit)
