@@ -156,14 +156,20 @@ def get_lead(lead_id: str) -> Response:
     return lead_response(lead)
 
 
-@bp.put("/leads/<lead_id>")
-def replace_lead(lead_id: str) -> Response:
-    """The whole lead form again (company and contact included), optionally conditional."""
+def _edit_request(lead_id: str) -> tuple[Lead, dict[str, Any], Any, int | None]:
+    """What a PUT or PATCH works on: the lead, its body without `custom_fields`, those, and
+    the version the client expects (If-Match or `version`), checked in that order."""
     require("leads.edit", "edit leads")
     lead = load_lead(lead_id)
     body = read_body()
     custom = body.pop("custom_fields", None)
-    version = expected_version(lead, body)
+    return lead, body, custom, expected_version(lead, body)
+
+
+@bp.put("/leads/<lead_id>")
+def replace_lead(lead_id: str) -> Response:
+    """The whole lead form again (company and contact included), optionally conditional."""
+    lead, body, custom, version = _edit_request(lead_id)
     try:
         values, sent_as = lead_input.form_values(body, actor())
     except lead_input.BadInput as bad:
@@ -185,11 +191,7 @@ def replace_lead(lead_id: str) -> Response:
 @bp.patch("/leads/<lead_id>")
 def update_lead(lead_id: str) -> Response:
     """Only the fields sent, each checked like its click-to-edit field; one commit."""
-    require("leads.edit", "edit leads")
-    lead = load_lead(lead_id)
-    body = read_body()
-    custom = body.pop("custom_fields", None)
-    version = expected_version(lead, body)
+    lead, body, custom, version = _edit_request(lead_id)
     try:
         values = lead_input.patch_values(body, actor(), lead)
         ids = lead_input.contact_ids(body, {})
