@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Response, make_response, render_template
+from flask import Response, flash, make_response, redirect, render_template, url_for
 
 from .extensions import htmx
 
@@ -29,3 +29,19 @@ def is_safe_next(target: str | None) -> bool:
     parts = urlsplit(target)
     return (not parts.scheme and not parts.netloc and target.startswith("/")
             and not target.startswith("//") and "\\" not in target)
+
+
+def ordered_ids(raw: str) -> list[int]:
+    """The ids of a drag-reordered list, sent as "3,1,2" (anything else in it is ignored)."""
+    return [int(part) for part in raw.split(",") if part.strip().isdecimal()]
+
+
+def list_block(fragment: str, page_endpoint: str, error: str = "", status: int = 200,
+               **ctx: Any) -> Response:
+    """An ordered admin list after a move or toggle: the block for htmx; without JavaScript,
+    back to its page (post/redirect/get) with the error flashed."""
+    if wants_fragment():
+        return Response(render_template(fragment, error=error, **ctx), status)
+    if error:
+        flash(error, "error")
+    return redirect(url_for(page_endpoint), 303)

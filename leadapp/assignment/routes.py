@@ -7,7 +7,8 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from ..auth.permissions import require
 from ..errors import DomainError
 from ..extensions import db
-from ..web import wants_fragment
+from ..form_helpers import show_domain_error
+from ..web import list_block, ordered_ids
 from . import services
 from .forms import RuleForm
 from .models import AssignmentRule
@@ -27,19 +28,8 @@ def _index(form: RuleForm | None = None, status: int = 200, error: str = "") -> 
 
 
 def _rules(error: str = "", status: int = 200, focus: str = "") -> Response:
-    """The rule list for htmx (after a move or toggle), the page (PRG) otherwise."""
-    if wants_fragment():
-        return Response(render_template("assignment/_partials/rules.html",
-                                        rules=services.list_rules(), error=error,
-                                        focus=focus), status)
-    if error:
-        flash(error, "error")
-    return redirect(url_for("assignment.index"), 303)
-
-
-def _failed(form: RuleForm, error: DomainError) -> None:
-    field = getattr(form, error.field or "", None) if error.field else None
-    (field.errors if field is not None else form.form_errors).append(error.message)
+    return list_block("assignment/_partials/rules.html", "assignment.index", error, status,
+                      rules=services.list_rules(), focus=focus)
 
 
 @bp.get("")
@@ -57,7 +47,7 @@ def create() -> Response:
     try:
         rule = services.create_rule(form.settings())
     except DomainError as error:
-        _failed(form, error)
+        show_domain_error(form, error)
         return _index(form, error.status)
     flash(f"Added the rule “{rule.name}” at the end of the list.", "success")
     return redirect(url_for("assignment.index"), 303)
@@ -82,7 +72,7 @@ def update(rule_id: int) -> Response:
             return redirect(url_for("assignment.index"), 303)
         status = 422
     except DomainError as error:
-        _failed(form, error)
+        show_domain_error(form, error)
         status = error.status
     return Response(render_template("assignment/edit.html", rule=rule, form=form), status)
 
@@ -118,9 +108,8 @@ def move(rule_id: int) -> Response:
 @require("settings.manage")
 def order() -> Response:
     """The drag path: the whole order at once, as the list shows it."""
-    raw = request.form.get("rule_ids", "")
     try:
-        services.reorder([int(part) for part in raw.split(",") if part.strip().isdecimal()])
+        services.reorder(ordered_ids(request.form.get("ids", "")))
     except DomainError as error:
         return _rules(error.message, error.status)
     return _rules()

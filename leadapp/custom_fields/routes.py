@@ -14,7 +14,8 @@ from ..errors import Conflict, DomainError
 from ..extensions import db
 from ..leads import services as lead_services
 from ..leads.models import Lead
-from ..web import render, wants_fragment
+from ..form_helpers import show_domain_error
+from ..web import list_block, ordered_ids, render
 from . import capture, exporting, services, types, views
 from .forms import FieldDefinitionForm, input_type, value_form
 from .models import CustomField, DeletedFieldExport
@@ -31,19 +32,8 @@ def _index(form: FieldDefinitionForm | None = None, status: int = 200) -> Respon
 
 
 def _fields(error: str = "", status: int = 200, focus: str = "") -> Response:
-    """The field list for htmx (after a move), the page (PRG) otherwise."""
-    if wants_fragment():
-        return Response(render_template("custom_fields/_partials/fields.html",
-                                        fields=services.list_fields(), error=error,
-                                        focus=focus), status)
-    if error:
-        flash(error, "error")
-    return redirect(url_for("custom_fields.index"), 303)
-
-
-def _failed(form: FieldDefinitionForm, error: DomainError) -> None:
-    field = getattr(form, error.field or "", None) if error.field else None
-    (field.errors if field is not None else form.form_errors).append(error.message)
+    return list_block("custom_fields/_partials/fields.html", "custom_fields.index", error,
+                      status, fields=services.list_fields(), focus=focus)
 
 
 @bp.get("")
@@ -61,7 +51,7 @@ def create() -> Response:
     try:
         item = services.create_field(form.settings())
     except DomainError as error:
-        _failed(form, error)
+        show_domain_error(form, error)
         return _index(form, error.status)
     flash(f"Added the field “{item.label}” (key {item.key}).", "success")
     return redirect(url_for("custom_fields.index"), 303)
@@ -88,7 +78,7 @@ def update(field_id: int) -> Response:
         status = 422
     except DomainError as error:
         db.session.rollback()
-        _failed(form, error)
+        show_domain_error(form, error)
         status = error.status
     return Response(render_template("custom_fields/edit.html", item=item, form=form), status)
 
@@ -147,9 +137,8 @@ def move(field_id: int) -> Response:
 @require("settings.manage")
 def order() -> Response:
     """The drag path: the whole order at once, as the list shows it."""
-    raw = request.form.get("field_ids", "")
     try:
-        services.reorder([int(part) for part in raw.split(",") if part.strip().isdecimal()])
+        services.reorder(ordered_ids(request.form.get("ids", "")))
     except DomainError as error:
         return _fields(error.message, error.status)
     return _fields()

@@ -35,7 +35,7 @@ def test_page_lists_rules_in_order_with_keyboard_buttons(app, client, login):
     _make(app, "First", "Second")
     html = client.get(URL).get_data(as_text=True)
     assert html.index("First") < html.index("Second")
-    assert 'aria-label="Move First down"' in html and "js/assignment.js" in html
+    assert 'aria-label="Move First down"' in html and "js/reorder.js" in html
 
 
 def test_create_rule_for_a_team(app, client, login):
@@ -87,10 +87,10 @@ def test_keyboard_move_returns_the_list_with_focus_hint(app, hx, login):
 def test_drag_order_saves_and_a_stale_order_is_refused(app, hx, login):
     login("admin", hx)
     first, second, third = _make(app, "A", "B", "C")
-    response = hx.post(f"{URL}/order", data={"rule_ids": f"{third},{first},{second}"})
+    response = hx.post(f"{URL}/order", data={"ids": f"{third},{first},{second}"})
     assert response.status_code == 200
     assert [name for name, _ in _rules(app)] == ["C", "A", "B"]
-    response = hx.post(f"{URL}/order", data={"rule_ids": f"{first},{second}"})
+    response = hx.post(f"{URL}/order", data={"ids": f"{first},{second}"})
     assert response.status_code == 422 and "reload the page" in response.get_data(as_text=True)
     assert [name for name, _ in _rules(app)] == ["C", "A", "B"]
 

@@ -95,9 +95,9 @@ def test_keyboard_move_and_drag_order(app, client, hx, login):
     assert response.status_code == 200
     assert f'data-focus="field-{first}-down"' in response.get_data(as_text=True)
     assert _labels(app) == ["Two", "One", "Three"]
-    hx.post(f"{URL}/order", data={"field_ids": f"{third},{first},{second}"})
+    hx.post(f"{URL}/order", data={"ids": f"{third},{first},{second}"})
     assert _labels(app) == ["Three", "One", "Two"]
-    stale = hx.post(f"{URL}/order", data={"field_ids": f"{third},{first}"})
+    stale = hx.post(f"{URL}/order", data={"ids": f"{third},{first}"})
     assert stale.status_code == 422 and "reload the page" in stale.get_data(as_text=True)
 
 

@@ -1,19 +1,21 @@
-// Custom fields admin: drag a field by its handle to reorder (the new order goes through one
-// hidden form), and after htmx re-renders the list put focus back on the button that was used.
+// Ordered admin lists (assignment rules, custom fields): drag a row by its handle to reorder,
+// and after htmx re-renders the list put focus back on the button that was used.
+// Markup: <ol class="js-reorder" data-order-form="FORM_ID" data-focus="BUTTON_ID"> with rows
+// <li class="rule-row" data-id="ID">; the hidden form has an `ids` input and hx-trigger="reorder".
 (function () {
   "use strict";
   // Loaded from the page body, so again on every boosted visit: register the listeners once.
-  if (window.leadappCustomFields) {
-    window.leadappCustomFields.init(document.body);
+  if (window.leadappReorder) {
+    window.leadappReorder.init(document.body);
     return;
   }
 
   function sendOrder(list) {
-    const form = document.getElementById("field-order");
+    const form = document.getElementById(list.dataset.orderForm);
     if (!form) return;
-    form.elements.field_ids.value = Array.from(list.querySelectorAll(":scope > .rule-row"))
-      .map((row) => row.dataset.fieldId).join(",");
-    htmx.trigger(form, "field-order");
+    form.elements.ids.value = Array.from(list.querySelectorAll(":scope > .rule-row"))
+      .map((row) => row.dataset.id).join(",");
+    htmx.trigger(form, "reorder");
   }
 
   function restoreFocus(list) {
@@ -29,7 +31,7 @@
   }
 
   function init(root) {
-    const lists = root.matches && root.matches(".js-fields") ? [root] : root.querySelectorAll(".js-fields");
+    const lists = root.matches && root.matches(".js-reorder") ? [root] : root.querySelectorAll(".js-reorder");
     lists.forEach((list) => {
       if (window.Sortable && !Sortable.get(list)) {
         Sortable.create(list, {
@@ -45,7 +47,7 @@
     });
   }
 
-  window.leadappCustomFields = { init };
+  window.leadappReorder = { init };
   htmx.onLoad(init);
   init(document.body);
 })();
