@@ -33,6 +33,8 @@ from .blueprint import bp
 from .listing import LeadFilters
 
 RESULTS = "leads/_partials/list_results.html"
+SUMMARY = "leads/_partials/list_summary.html"
+PAGINATION = "leads/_partials/list_pagination.html"
 # Service error fields -> the bulk bar's field names.
 FIELD_OF_ERROR = {"owner": "to_owner", "stage": "to_stage", "loss_reason": "loss_reason",
                   "tag": "tag_name"}
@@ -70,6 +72,19 @@ def index() -> Response:
     # The form sends every field, empty ones too; push the tidy URL of the same state.
     response.headers["HX-Push-Url"] = url_for("leads.index", **context["filters"].query())
     return response
+
+
+@bp.get("/counts")
+@login_required
+def list_counts() -> Response:
+    """The exact counts of a long list, asked for by its summary right after the page showed
+    "1,000+": the summary again, and the pagination with its last page."""
+    filters = listing.parse_filters(request.args)
+    page = listing.counts_of(filters, current_user)
+    html = (render_template(SUMMARY, listing=page, filters=page.filters)
+            + render_template(PAGINATION, listing=page, filters=filters, oob=True)
+            if page.first else render_template(SUMMARY, listing=page, filters=page.filters))
+    return make_response(html)
 
 
 def _index_page(filters: LeadFilters, status: int = 200, **extra: Any) -> Response:

@@ -140,3 +140,28 @@ def test_lead_list_screenshots_wide_and_narrow(browser, live_server, make_live_u
         assert page.get_by_text(f"{word} deleted 1").is_visible()
         screenshot(page, f"lead-trash-{width}")
         context.close()
+
+
+def test_long_list_shows_a_lower_bound_then_its_exact_counts(page, live_server, sign_in,
+                                                            monkeypatch):
+    from leadapp.leads import listing
+
+    monkeypatch.setattr(listing, "COUNT_CAP", 3)  # six matches make this a "long" list
+    word = "Zc" + uuid.uuid4().hex[:6]
+    ids = make_leads(live_server, word)
+    sign_in(page, "admin")
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text)
+            if message.type == "error" else None)
+    with page.expect_response(re.compile(r"/admin/leads/counts\?source=")) as answer:
+        page.goto(f"{live_server.url}/admin/leads?source={ids['fair']}")
+    assert answer.value.status == 200
+    total = page.locator("#lead-total")
+    total.get_by_text("6", exact=True).wait_for()
+    assert re.sub(r"\s+", " ", total.inner_text()) == "6 leads match"
+    counts = page.get_by_role("list", name="Counts by status")
+    assert counts.get_by_text("4 open").is_visible() and counts.get_by_text("2 closed").is_visible()
+    assert page.locator("#lead-summary").get_attribute("aria-busy") is None
+    assert page.locator("#lead-results tbody tr").count() == 6
+    assert page.get_by_text("Showing 1–6 of 6").is_visible()
+    assert not errors
