@@ -6,7 +6,8 @@
 Uses the dataset of bench/dataset.py (built on first use: 100,000 leads on SQLite, 1,000,000 on
 PostgreSQL). Per case: median and p95 wall ms, CPU ms of this process, SQL statements per
 request, the bare replay of those statements (bench/_measure.py) and the ratio to it. Groups:
-list (no filter, each filter, search, each sort, deep pages), lead (the lead page), board (page,
+list (no filter, each filter, search, each sort, deep pages), counts (the exact counts a long
+list loads after its page), lead (the lead page), board (page,
 partial, a move), report, api (lead_sources list/get/create; /api/leads when it exists), capture
 (the public form's submit and create-from-site).
 """
@@ -39,7 +40,7 @@ from leadapp.sources.models import LeadSource  # noqa: E402
 
 BENCH_EMAIL = "bench-admin@bench.leadapp.example"
 BENCH_PASSWORD = "bench-password-123"
-GROUPS = ("list", "lead", "board", "report", "api", "capture")
+GROUPS = ("list", "counts", "lead", "board", "report", "api", "capture")
 # (SQLite, PostgreSQL) medians the issue sets; None: no target, only measured.
 TARGETS = {"list": (30, 100), "lead": (30, None), "board": (100, None), "report": (200, None)}
 MAX_RATIO = {"list": 3.0, "lead": 3.0}
@@ -86,6 +87,18 @@ def list_cases(app: Any, client: Any) -> list[Case]:
     return [Case("list", name, get(client, "/admin/leads" + (f"?{query}" if query else ""),
                                    partial))
             for name, query, partial in cases(values)]
+
+
+def counts_cases(app: Any, client: Any) -> list[Case]:
+    """The exact counts a long list asks for after its page (leads.list_counts): not part of
+    the page's time, but what the user waits for before "1,000+" becomes a number."""
+    from lead_list import cases, sample_values
+
+    values = sample_values(app)
+    return [Case("counts", f"counts: {name}", get(client, "/admin/leads/counts"
+                                                  + (f"?{query}" if query else ""), True))
+            for name, query, _partial in cases(values)
+            if name == "list rows (htmx)" or name.startswith(("filter", "search"))]
 
 
 def lead_cases(app: Any, client: Any) -> list[Case]:
@@ -203,7 +216,7 @@ def capture_cases(app: Any, client: Any) -> list[Case]:
             Case("capture", "create-from-site (POST)", from_site)]
 
 
-BUILDERS = {"list": list_cases, "lead": lead_cases, "board": board_cases,
+BUILDERS = {"list": list_cases, "counts": counts_cases, "lead": lead_cases, "board": board_cases,
             "report": report_cases, "api": api_cases, "capture": capture_cases}
 
 

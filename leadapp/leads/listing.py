@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlencode
 
+from flask import g, has_request_context
 from sqlalchemy import ColumnElement, and_, case, func, literal, not_, or_, select, union_all
 from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 from sqlalchemy.orm import joinedload, selectinload
@@ -301,9 +302,26 @@ def _city_clause(city: str) -> ColumnElement[bool]:
         # The trigram index ix_leads_live_city_trgm answers the ILIKE itself (at 1M leads the
         # distinct-names subquery below read every row: 900 ms).
         return _like(Lead.city, city)
-    # Match the distinct city names first (a narrow index scan), then fetch by name.
-    cities = select(Lead.city).where(_like(Lead.city, city)).distinct()
-    return Lead.city.in_(cities)
+    # Match the distinct city names first (a narrow index scan), then fetch by name. The names
+    # are read once per request: the count and the page would each repeat the 5 ms scan.
+    names = _matching_cities(city)
+    if names is None:
+        return Lead.city.in_(select(Lead.city).where(_like(Lead.city, city)).distinct())
+    return Lead.city.in_(names)
+
+
+CITY_NAMES_LIMIT = 500
+
+
+def _matching_cities(city: str) -> list[str] | None:
+    """The distinct city names a city filter matches, remembered for this request; None when
+    there are too many to send as parameters (a one-letter filter)."""
+    remembered = g.setdefault("leadapp_city_names", {}) if has_request_context() else {}
+    if city not in remembered:
+        statement = select(Lead.city).where(_like(Lead.city, city)).distinct()
+        names = list(db.session.scalars(statement.limit(CITY_NAMES_LIMIT + 1)))
+        remembered[city] = names if len(names) <= CITY_NAMES_LIMIT else None
+    return remembered[city]
 
 
 def _range_clauses(filters: LeadFilters) -> list[ColumnElement[bool]]:
@@ -670,30 +688,30 @@ def count_up_to(filters: LeadFilters, user: User, only: list[int] | None = None,
     if only is not None:  # a text search's probe: at most PROBE_LIMIT ids, cheap to count
         return count(filters, user, only)
     matching = scoped(select(Lead.stage_id, Lead.converted_at), user)
-    first = _hinted(matching.where(*filter_clauses(filters, user)), filters).limit(cap + 1)
-    first = first.subquery()
+    sample = _hinted(matching.where(*filter_clauses(filters, user)), filters).limit(cap + 1)
+    sample = sample.subquery()
     grouped = list(db.session.execute(
-        select(first.c.stage_id, func.count(), func.count(first.c.converted_at))
-        .group_by(first.c.stage_id)))
+        select(sample.c.stage_id, func.count(), func.count(sample.c.converted_at))
+        .group_by(sample.c.stage_id)))
+    sampled = _tally(filters, grouped)
     if sum(number for _, number, _ in grouped) <= cap:
-        return _tally(filters, grouped)
-    if hides_converted(filters) and _shown_at_most(filters, user, cap):
-        return count(filters, user)  # many converted leads behind a short visible list
-    return Counts(total=cap, open=0, closed=0, converted=0, exact=False)
-
-
-def _shown_at_most(filters: LeadFilters, user: User, cap: int) -> bool:
-    shown = scoped(select(Lead.id), user).where(*filter_clauses(filters, user),
-                                                not_(converted_clause()))
-    capped = _hinted(shown, filters).limit(cap + 1).subquery()
-    return (db.session.scalar(select(func.count()).select_from(capped)) or 0) <= cap
+        return sampled  # every match was read: exact
+    shown = sampled.total  # the sample's leads the list shows (converted ones may be hidden)
+    if shown < cap // 10:
+        return count(filters, user)  # mostly hidden converted leads: too few to promise
+    return Counts(total=shown - shown % 100 if shown >= 100 else shown, open=0, closed=0,
+                  converted=0, exact=False)
 
 
 def page_of(filters: LeadFilters, user: User) -> LeadPage:
     """Count (exactly up to COUNT_CAP), clamp the page number to the last page, and load that
     page's rows."""
     only = probe(filters, user)
-    counts = count_up_to(filters, user, only)
+    offset = (filters.page - 1) * filters.per_page
+    # A deep page walks past `offset` rows anyway, so an exact count costs it little more,
+    # and a page past the end needs it to find the last one.
+    counts = count(filters, user, only) if offset > COUNT_CAP else count_up_to(filters, user,
+                                                                                only)
     if counts.exact:
         filters = _clamped(filters, counts)
     items = rows(filters, user, (filters.page - 1) * filters.per_page, filters.per_page, only)

@@ -46,16 +46,32 @@ def test_counts_are_exact_up_to_the_cap(app_ctx, cap_of_three):
 def test_past_the_cap_the_total_is_a_lower_bound(app_ctx, cap_of_three):
     _leads(5)
     counts = listing.count_up_to(_filters(), _admin())
-    assert not counts.exact and counts.total == 3
+    assert not counts.exact and counts.total == 4  # the cap + 1 leads read, all shown
     exact = listing.count(_filters(), _admin())
     assert exact.exact and exact.total == 5
 
 
-def test_a_short_list_behind_many_converted_leads_is_counted_exactly(app_ctx, cap_of_three):
-    _leads(2)
-    _leads(4, converted_at=datetime(2026, 4, 2, tzinfo=UTC))
+def test_the_lower_bound_counts_only_the_leads_the_list_shows(app_ctx, cap_of_three):
+    _leads(3, converted_at=datetime(2026, 4, 2, tzinfo=UTC))
+    _leads(3)
     counts = listing.count_up_to(_filters(), _admin())
-    assert counts.exact and counts.total == 2 and counts.converted == 4
+    assert not counts.exact and counts.total <= 3  # never more than the shown leads read
+    assert listing.count_up_to(_filters(converted="1"), _admin()).total == 4
+
+
+def test_a_short_list_behind_many_converted_leads_is_counted_exactly(app_ctx, monkeypatch):
+    monkeypatch.setattr(listing, "COUNT_CAP", 20)
+    _leads(1)
+    _leads(30, converted_at=datetime(2026, 4, 2, tzinfo=UTC))
+    counts = listing.count_up_to(_filters(), _admin())
+    assert counts.exact and counts.total == 1 and counts.converted == 30
+
+
+def test_a_long_lower_bound_is_rounded_down_to_hundreds(app_ctx, monkeypatch):
+    monkeypatch.setattr(listing, "COUNT_CAP", 250)
+    _leads(260)
+    counts = listing.count_up_to(_filters(), _admin())
+    assert not counts.exact and counts.total == 200
 
 
 def test_filters_narrow_the_capped_count(app_ctx, cap_of_three):
@@ -72,7 +88,7 @@ def test_long_list_page_shows_a_lower_bound_and_asks_for_the_exact_counts(
         _leads(7, stage=stage_named("New"))
     login("admin")
     html = client.get("/admin/leads?per_page=25&city=Porto").get_data(as_text=True)
-    assert "<strong>3+</strong> leads match" in html and "Counting…" in html
+    assert "<strong>4+</strong> leads match" in html and "Counting…" in html
     assert 'hx-get="/admin/leads/counts?city=Porto"' in html
     assert "of 7+" not in html and "Showing 1–7 of 7" in html  # the page itself is known
 
@@ -84,7 +100,7 @@ def test_counts_request_returns_the_exact_summary_and_pagination(app, hx, login,
     page_html = hx.get("/admin/leads?page=2").get_data(as_text=True)
     assert "Showing 26–30 of 30" in page_html  # the last page: fewer rows than a page
     first = hx.get("/admin/leads").get_data(as_text=True)
-    assert "<strong>3+</strong> leads" in first and "Showing 1–25 of 25+" in first
+    assert "<strong>4+</strong> leads" in first and "Showing 1–25 of 25+" in first
     nav_id = re.search(r'id="(lead-pagination-[0-9a-f]{8})"', first).group(1)
 
     counts = hx.get("/admin/leads/counts").get_data(as_text=True)
