@@ -24,7 +24,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import text  # noqa: E402
+from sqlalchemy import create_engine, make_url, text  # noqa: E402
 from sqlalchemy.schema import CreateIndex  # noqa: E402
 
 from leadapp import create_app  # noqa: E402
@@ -79,7 +79,24 @@ def ensure(kind: str, leads: int | None = None, *, path: Path | None = None,
     return url
 
 
+def create_database(url: str) -> None:
+    """PostgreSQL: create the benchmark database on a new machine (from the server's own
+    `postgres` database); nothing to do when it exists."""
+    target = make_url(url)
+    engine = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            exists = connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                                       {"name": target.database})
+            if not exists:
+                connection.execute(text(f'CREATE DATABASE "{target.database}"'))
+    finally:
+        engine.dispose()
+
+
 def build(url: str, leads: int) -> None:
+    if url.startswith("postgresql"):
+        create_database(url)
     app = app_for(url)
     with app.app_context():
         if url.startswith("postgresql"):
