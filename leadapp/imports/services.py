@@ -24,6 +24,7 @@ from ..db_types import utcnow
 from ..errors import RuleViolation
 from ..events import leads_changed_in_bulk
 from ..extensions import db
+from ..leads.attachments import human_size
 from ..leads.models import Activity, ActivityKind, Lead, Tag, lead_tags
 from ..sources.models import Campaign, LeadSource
 from . import mapping as mapping_rules
@@ -52,7 +53,7 @@ def max_bytes() -> int:
 
 
 def size_label(size: int) -> str:
-    return f"{size / (1024 * 1024):.0f} MB"
+    return human_size(size)  # "512 KB" for a small limit, where whole megabytes said "0 MB"
 
 
 # ---- upload ----------------------------------------------------------------------------------

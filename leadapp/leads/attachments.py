@@ -28,10 +28,12 @@ def max_bytes() -> int:
 
 
 def human_size(size: int) -> str:
+    """1,536 → "1.5 KB"; whole numbers without ".0" ("10 MB")."""
     value = float(size)
     for unit in ("bytes", "KB", "MB", "GB"):
         if value < 1024 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
+            number = f"{value:.0f}" if unit == "bytes" else f"{value:.1f}".removesuffix(".0")
+            return f"{number} {unit}"
         value /= 1024
     return f"{size} bytes"
 

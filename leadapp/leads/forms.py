@@ -15,6 +15,7 @@ from wtforms import (
     Field,
     HiddenField,
     IntegerField,
+    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
@@ -171,7 +172,8 @@ def field_form(kind: str, label: str, *, required: bool = False, max_len: int = 
     """One small form with a single `value` field, for one click-to-edit field."""
     checks: list[Any] = [DataRequired(f"{label} cannot be empty.")] if required else [Optional()]
     if kind == "select":
-        field: Field = SelectField(label, coerce=optional_int, choices=choices or [],
+        options = [SelectChoice.from_input(choice) for choice in choices or []]
+        field: Field = SelectField(label, coerce=optional_int, choices=options,
                                    validators=checks, validate_choice=False)
     elif kind == "text":
         field = TextAreaField(label, checks, filters=F)

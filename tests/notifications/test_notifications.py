@@ -49,9 +49,6 @@ def test_bulk_assign_sends_one_summary(app_ctx):
                                                   "3 leads assigned to you by Boss.")
 
 
-# The click-to-edit owner form passes its choices as tuples (leads/routes.py, not this feature),
-# which WTForms 3.3 deprecates; the warning is not what this test is about.
-@pytest.mark.filterwarnings("ignore:Passing SelectField choices as tuples:DeprecationWarning")
 def test_lead_form_edit_of_owner_notifies(app, client, login):
     login("admin", name="Admin")
     with app.app_context():

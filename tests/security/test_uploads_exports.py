@@ -83,7 +83,7 @@ def test_attachment_over_the_limit_is_refused_and_not_kept(app: Flask, admin: Fl
     # Without htmx the page comes back (303) with the reason shown at the attachments.
     page = _upload(admin, lead_id, "big.pdf", b"x" * 5000)
     assert page.status_code == 303
-    assert "The file is too big: the limit is 1.0 KB." in admin.get(page.location).get_data(
+    assert "The file is too big: the limit is 1 KB." in admin.get(page.location).get_data(
         as_text=True)
     assert len(_stored(app)) == before
     assert set(Path(app.config["UPLOAD_DIR"]).rglob("*")) == files_before
