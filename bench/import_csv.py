@@ -1,10 +1,12 @@
 """Benchmark the CSV import: generate N rows, dry-run and import them into a temp SQLite file.
 
-    .venv/bin/python bench/import_csv.py [--rows 100000] [--tracemalloc]
+    .venv/bin/python bench/import_csv.py [--rows 100000] [--tracemalloc] [--updates 20000]
 
 Prints rows/second for the dry run and the import, and peak memory (process peak RSS; with
 --tracemalloc also the Python heap peak of each phase, which is slower to measure). Run it with
-two sizes to see that memory does not grow with the file.
+two sizes to see that memory does not grow with the file. With --updates N it then imports N
+of the same rows again with a new city and budget in update mode, and times the undo of that
+update import (which puts every old value back).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import tempfile
 import time
 import tracemalloc
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -32,8 +35,9 @@ SOURCES = ["Trade show", "Website form", "Referral", "Partner", "Expo 2026"]
 CITIES = ["Berlin", "Köln", "Paris", "Lyon", "Kraków", "Austin", "Leeds"]
 
 
-def write_csv(path: Path, rows: int) -> None:
-    rng = random.Random(8)
+def write_csv(path: Path, rows: int, changed: bool = False) -> None:
+    """`changed`: the same people (same emails) with another city and budget."""
+    rng = random.Random(9 if changed else 8)
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(HEADER)
@@ -55,6 +59,8 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--tracemalloc", action="store_true")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--updates", type=int, default=0,
+                        help="then update this many leads by import and time its undo")
     args = parser.parse_args()
     figures: dict[str, dict[str, float]] = {}
     folder = Path(tempfile.mkdtemp(prefix="leadapp-bench-"))
@@ -109,9 +115,40 @@ def main() -> None:
         db.session.refresh(job)
         print(f"job {job.status.value}: {job.created_count:,} created, {job.failed_count:,} "
               f"failed, {job.skipped_count:,} skipped")
+        if args.updates:
+            figures.update(update_and_undo(folder, user, mapping, min(args.updates, args.rows)))
         db.engine.dispose()
     if args.json:
         args.json.write_text(json.dumps(figures, indent=1))
+
+
+def update_and_undo(folder: Path, user: Any, mapping: Any, rows: int) -> dict[str, Any]:
+    """Import `rows` changed rows in update mode, then undo that import: seconds of each."""
+    from leadapp.imports import services
+
+    changed = folder / "changed.csv"
+    write_csv(changed, rows, changed=True)
+    with changed.open("rb") as stream:
+        job = services.create_job(user, stream, "changed.csv")
+    problems = services.save_mapping(job, sheet="", mapping=mapping, match_keys=["email"],
+                                     mode="update", default_source_id=None, user=user)
+    assert not problems, problems
+    started = time.perf_counter()
+    services.start(job, {})
+    services.run_import(job.id)
+    update_seconds = time.perf_counter() - started
+    db.session.refresh(job)
+    started = time.perf_counter()
+    summary = services.undo(job, user)
+    undo_seconds = time.perf_counter() - started
+    print(f"update  : {update_seconds:6.2f} s  {rows / update_seconds:9,.0f} rows/s  "
+          f"({job.updated_count:,} leads updated)")
+    print(f"undo    : {undo_seconds:6.2f} s  {rows / undo_seconds:9,.0f} leads/s  "
+          f"({summary.restored:,} restored, {summary.kept:,} kept)")
+    return {"update": {"rows": rows, "seconds": update_seconds,
+                       "rows_per_s": rows / update_seconds},
+            "undo of updates": {"rows": rows, "seconds": undo_seconds,
+                                "rows_per_s": rows / undo_seconds}}
 
 
 if __name__ == "__main__":

@@ -55,7 +55,8 @@ def test_form_submitted_before_htmx_wires_it_still_goes_through_htmx(page, live_
     assert page.url.endswith(f"/admin/leads/{lead_id}")
 
 
-def test_click_on_a_button_htmx_has_not_wired_yet_still_sends_its_request(page, live_server, sign_in):
+def test_click_on_a_button_htmx_has_not_wired_yet_still_sends_its_request(page, live_server,
+                                                                          sign_in):
     """Escape → Cancel can beat htmx's settle delay; app.js wires the button and clicks again."""
     lead_id = live_server.run(lambda: LeadFactory(title="Race lead", city="Porto").id)
     sign_in(page, "admin")

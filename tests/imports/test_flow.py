@@ -175,6 +175,34 @@ def test_run_update_then_undo_restores_previous_values(app, client, login, start
     assert client.post(f"/admin/leads/import/{job_id}/undo").status_code == 422
 
 
+def test_undo_restores_updates_chunk_by_chunk_with_different_fields_each(
+        app, client, login, start_import, run_job, monkeypatch):
+    from leadapp.imports import services
+
+    monkeypatch.setattr(services, "RESTORE_CHUNK", 2)  # three leads: two chunks
+    login()
+    first = existing_lead(app, title="One", email="one@example.com", city="Paris")
+    second = existing_lead(app, title="Two", email="two@example.com", budget=Decimal("5"))
+    third = existing_lead(app, title="Three", email="three@example.com", city="Oslo",
+                          budget=Decimal("7"))
+    job_id = start_import(rows_file(
+        ["One", "one@example.com", "", "Call", "", "Rome", ""],
+        ["Two", "two@example.com", "", "Call", "50", "", ""],
+        ["Three", "three@example.com", "", "Call", "70", "Bergen", ""],
+    ), mode="update")
+    run_job(job_id)
+    assert client.post(f"/admin/leads/import/{job_id}/undo").status_code == 303
+    with app.app_context():
+        leads = {lead.id: lead for lead in db.session.scalars(select(Lead))}
+        assert (leads[first].city, leads[first].version) == ("Paris", 3)
+        assert leads[second].budget == Decimal("5.00")
+        assert (leads[third].city, leads[third].budget) == ("Oslo", Decimal("7.00"))
+        undone = db.session.scalars(select(Activity.lead_id).where(
+            Activity.kind == ActivityKind.field_changed,
+            Activity.data["undo_import"].as_integer() == job_id)).all()
+        assert sorted(undone) == sorted([first, second, third, third])
+
+
 def test_error_csv_has_original_rows_plus_error_column(app, client, login, start_import,
                                                        run_job):
     login()

@@ -23,7 +23,8 @@ EVERYONE = frozenset(Role)
 # Pages any signed-in user may open (`@login_required` only: the view itself scopes the data).
 SIGNED_IN = {
     "auth.home", "dashboard.index",
-    "leads.index", "leads.list_counts", "leads.save_view", "leads.delete_view", "leads.save_columns",
+    "leads.index", "leads.list_counts", "leads.save_view", "leads.delete_view",
+    "leads.save_columns",
     "leads.bulk_confirm", "leads.bulk_apply",
     "notifications.index", "notifications.menu", "notifications.read",
     "notifications.open_lead", "notifications.read_all",
