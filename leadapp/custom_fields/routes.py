@@ -12,9 +12,9 @@ from sqlalchemy import select
 from ..auth.permissions import require
 from ..errors import Conflict, DomainError
 from ..extensions import db
+from ..form_helpers import show_domain_error
 from ..leads import services as lead_services
 from ..leads.models import Lead
-from ..form_helpers import show_domain_error
 from ..web import list_block, ordered_ids, render
 from . import capture, exporting, services, types, views
 from .forms import FieldDefinitionForm, input_type, value_form
