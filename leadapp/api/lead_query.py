@@ -300,8 +300,7 @@ def run(req: ListRequest, user: User) -> ListResult:
     counts = listing.count(filters, user, only)
     ids: list[int] = []
     if req.offset < counts.total and only != []:
-        ids = list(db.session.scalars(listing.page_ids_statement(filters, user, req.offset,
-                                                                 req.limit, only)))
+        ids = listing.page_ids(filters, user, req.offset, req.limit, only, counts.total)
     return ListResult(_load(ids), counts.total, counts.open, counts.closed, counts.converted)
 
 

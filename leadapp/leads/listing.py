@@ -516,11 +516,11 @@ def probe(filters: LeadFilters, user: User) -> list[int] | None:
 def count_statement(filters: LeadFilters, user: User, only: list[int] | None = None) -> Any:
     """Matching leads and marked-converted ones per stage (the converted toggle left out)."""
     # count(converted_at) counts the marked ones; grouping by stage_id alone follows the index.
-    statement = scoped(select(Lead.stage_id, func.count(), func.count(Lead.converted_at)), user)
-    statement = statement.where(*filter_clauses(filters, user)).group_by(Lead.stage_id)
-    if only is not None:
-        return statement.where(Lead.id.in_(only))
-    return _hinted(statement, filters)
+    statement = select(Lead.stage_id, func.count(), func.count(Lead.converted_at))
+    if only is not None:  # the probe's ids passed every filter already: only look them up
+        return statement.where(Lead.id.in_(only)).group_by(Lead.stage_id)
+    statement = scoped(statement, user).where(*filter_clauses(filters, user))
+    return _hinted(statement.group_by(Lead.stage_id), filters)
 
 
 def page_ids_statement(filters: LeadFilters, user: User, offset: int, limit: int,
@@ -532,12 +532,15 @@ def page_ids_statement(filters: LeadFilters, user: User, offset: int, limit: int
 
 
 def _unordered_ids(filters: LeadFilters, user: User, only: list[int] | None) -> Any:
-    """The matching lead ids of the list (converted ones hidden unless asked for), unsorted."""
-    statement = scoped(select(Lead.id), user).where(*filter_clauses(filters, user))
+    """The matching lead ids of the list (converted ones hidden unless asked for), unsorted.
+    With `only` (a probe's ids, which passed every filter) the filters are not evaluated again:
+    on PostgreSQL re-checking a text match on 2,000 ids cost 35 ms a query."""
+    if only is not None:
+        statement = select(Lead.id).where(Lead.id.in_(only))
+    else:
+        statement = scoped(select(Lead.id), user).where(*filter_clauses(filters, user))
     if hides_converted(filters):
         statement = statement.where(not_(converted_clause()))
-    if only is not None:
-        statement = statement.where(Lead.id.in_(only))
     return custom.join_for_sort(statement, filters.custom.sort)
 
 
@@ -565,9 +568,27 @@ def _tally(filters: LeadFilters, grouped: Any) -> Counts:
     return Counts(total=total, open=open_, closed=closed, converted=converted)
 
 
+def page_ids(filters: LeadFilters, user: User, offset: int, limit: int,
+             only: list[int] | None = None, total: int | None = None) -> list[int]:
+    """The ids of one page in the list's order. Past the middle of a list whose `total` is
+    known, the page is read from the other end (the last page of 1M leads: OFFSET 999,900 is
+    80 ms on PostgreSQL, OFFSET 0 in the reverse order is not), where reversing the order
+    mirrors it exactly: not for tags and custom fields, which keep empty values last."""
+    mirrored = filters.sort != "tags" and filters.custom.sort is None
+    if total is None or offset <= total // 2 or not mirrored:
+        return list(db.session.scalars(page_ids_statement(filters, user, offset, limit, only)))
+    take = min(limit, total - offset)
+    if take <= 0:
+        return []
+    reverse = replace(filters, direction="asc" if filters.direction == "desc" else "desc")
+    statement = page_ids_statement(reverse, user, total - offset - take, take, only)
+    return list(db.session.scalars(statement))[::-1]
+
+
 def rows(filters: LeadFilters, user: User, offset: int, limit: int,
-         only: list[int] | None = None) -> list[Lead]:
-    """One page of leads, with everything a row shows loaded in a constant number of queries."""
+         only: list[int] | None = None, total: int | None = None) -> list[Lead]:
+    """One page of leads, with everything a row shows loaded in a constant number of queries.
+    `total`: the exact number of leads the list shows, when known (see page_ids)."""
     if only == []:
         return []
     # Page the ids first (narrow rows, index-friendly), then load those leads in full.
@@ -576,7 +597,7 @@ def rows(filters: LeadFilters, user: User, offset: int, limit: int,
         ids = custom.walk_ids(page_ids_statement(custom.unsorted(filters), user, 0, limit, only),
                               filters.custom.sort, filters.direction == "desc", offset, limit)
     if ids is None:
-        ids = list(db.session.scalars(page_ids_statement(filters, user, offset, limit, only)))
+        ids = page_ids(filters, user, offset, limit, only, total)
     if not ids:
         return []
     statement = (select(Lead).where(Lead.id.in_(ids))
@@ -714,13 +735,14 @@ def page_of(filters: LeadFilters, user: User) -> LeadPage:
                                                                                 only)
     if counts.exact:
         filters = _clamped(filters, counts)
-    items = rows(filters, user, (filters.page - 1) * filters.per_page, filters.per_page, only)
+    items = rows(filters, user, (filters.page - 1) * filters.per_page, filters.per_page, only,
+                 counts.total if counts.exact else None)
     if not items and filters.page > 1 and not counts.exact:
         # A page past the end of a long list: the exact count says where the end is.
         counts = count(filters, user, only)
         filters = _clamped(filters, counts)
         items = rows(filters, user, (filters.page - 1) * filters.per_page, filters.per_page,
-                     only)
+                     only, counts.total)
     return LeadPage(filters=filters, items=items, counts=counts)
 
 

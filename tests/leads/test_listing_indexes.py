@@ -4,6 +4,7 @@ duplicate checks need (the query's expression must be the index's, or the index 
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -159,3 +160,24 @@ def test_group_walk_over_more_groups_than_one_query_takes_walks_them_in_chunks(
         for offset in range(len(sql_order) + 1):
             walked = listing._group_walk_ids(filters, admin, offset, limit, None)
             assert walked == sql_order[offset:offset + limit], (offset, limit)
+
+
+@pytest.mark.parametrize("sort", ["title", "contact", "company", "source", "stage", "owner",
+                                  "budget", "created", "tags"])
+@pytest.mark.parametrize("direction", ["asc", "desc"])
+def test_pages_past_the_middle_read_from_the_other_end_in_the_same_order(app_ctx, admin, sort,
+                                                                         direction):
+    from tests.leads.test_listing import build_dataset
+
+    build_dataset()
+    LeadFactory(title="Unassigned extra", owner=None, budget=None)
+    LeadFactory(title="Same budget", budget=Decimal("5000"))
+    db.session.commit()
+    filters = listing.parse_filters(MultiDict({"sort": sort, "dir": direction,
+                                               "converted": "1"}))
+    everything = list(db.session.scalars(listing.page_ids_statement(filters, admin, 0, 100)))
+    total = len(everything)
+    for limit in (1, 2, 3):
+        for offset in range(total + 1):
+            paged = listing.page_ids(filters, admin, offset, limit, None, total)
+            assert paged == everything[offset:offset + limit], (offset, limit)
