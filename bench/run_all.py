@@ -58,7 +58,8 @@ def main() -> None:
     result["sqlite"] = [f.as_dict() for f in endpoints.run("sqlite", groups, args.runs,
                                                            args.warmup)]
     print(f"\nimport of {args.import_rows:,} CSV rows (temporary SQLite) · {load_average()}")
-    result["import"] = run_script("import_csv.py", "--rows", str(args.import_rows))
+    result["import"] = run_script("import_csv.py", "--rows", str(args.import_rows),
+                                  "--updates", str(min(args.import_rows, 20_000)))
     print(f"\nexport of the SQLite dataset · {load_average()}")
     result["export"] = run_script("export.py", "--xlsx", "--database-url",
                                   dataset.ensure("sqlite"))
@@ -92,11 +93,14 @@ def print_summary(result: dict[str, Any]) -> None:
                                                      for db in databases))
     misses = [f"{db}: {f['group']} · {f['name']} ({f['verdict']})" for db in databases
               for f in result[db] if f["verdict"].startswith("MISS")]
-    for label, key in (("import dry run", "dry run"), ("import", "import")):
+    for label, key in (("import dry run", "dry run"), ("import", "import"),
+                       ("import, update mode", "update"),
+                       ("undo of the updates", "undo of updates")):
         row = result["import"].get(key)
         if row:
+            memory = f"  peak RSS {row['peak_rss_mb']:.0f} MB" if "peak_rss_mb" in row else ""
             print(f"{label:20} {row['rows']:,} rows {row['seconds']:6.2f} s "
-                  f"{row['rows_per_s']:9,.0f} rows/s  peak RSS {row['peak_rss_mb']:.0f} MB")
+                  f"{row['rows_per_s']:9,.0f} rows/s{memory}")
     for kind, row in result["export"].items():
         print(f"{'export ' + kind:20} {row['rows']:,} rows {row['seconds']:6.2f} s "
               f"{row['rows_per_s']:9,.0f} rows/s  heap peak {row['heap_peak_mb']:.1f} MB, "
