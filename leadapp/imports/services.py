@@ -450,7 +450,8 @@ def _restore_updates(job: ImportJob, actor: User, now: Any) -> tuple[int, int]:
             kept += 0 if changed else 1
         writes.flush()
         for lead in leads.values():
-            db.session.expire(lead)
+            db.session.expire(lead)  # the writes went around the ORM
+        writes.announce(actor)
     return restored, kept
 
 
@@ -464,6 +465,8 @@ class _Restore:
         self.tag_removals: list[dict[str, Any]] = []
         self.custom_removals: list[dict[str, Any]] = []
         self.custom_rows: list[dict[str, Any]] = []
+        self.changes_by_lead: dict[int, dict[str, tuple[Any, Any]]] = {}
+        self.custom_changes: dict[int, dict[str, tuple[Any, Any]]] = {}
 
     def plan(self, lead: Lead, before: dict[str, Any], fields: dict[str, CustomField],
              custom_now: dict[int, Any]) -> bool:
@@ -480,6 +483,9 @@ class _Restore:
                                                                        **params})
         self.activities += [self._activity(lead.id, column, _text(getattr(lead, column)),
                                            _text(value)) for column, value in values.items()]
+        changes = {column: (getattr(lead, column), value) for column, value in values.items()}
+        if changes or custom:
+            self.changes_by_lead[lead.id] = {**changes, **self.custom_changes.pop(lead.id, {})}
         tags = before.get("tags_added") or []
         self.tag_removals += [{"lead_id": lead.id, "tag_id": tag_id} for tag_id in tags]
         return bool(values or tags or custom)
@@ -498,6 +504,9 @@ class _Restore:
                 value = custom_types.parse(_optional(item), old)
             except ValueError:  # a choice removed since: the old value cannot come back
                 continue
+            self.custom_changes.setdefault(lead_id, {})[f"custom_fields.{item.key}"] = (
+                custom_types.as_json(item, current.get(item.id)),
+                custom_types.as_json(item, value))
             self.custom_removals.append({"lead_id": lead_id, "field_id": item.id})
             if value is not None:
                 self.custom_rows.append({"lead_id": lead_id, "field_id": item.id,
@@ -532,6 +541,14 @@ class _Restore:
             db.session.execute(insert(values), self.custom_rows)
         if self.activities:
             db.session.execute(insert(Activity.__table__), self.activities)
+
+    def announce(self, actor: User) -> None:
+        """lead.updated for the leads whose values came back, as the import announced its own
+        changes (old → new, here the imported value → the restored one)."""
+        if self.changes_by_lead:
+            leads_changed_in_bulk.send(None, lead_ids=list(self.changes_by_lead),
+                                       event="lead.updated", actor=actor, changes={},
+                                       via="import", changes_by_lead=self.changes_by_lead)
 
 
 def _optional(item: CustomField) -> CustomField:

@@ -1,5 +1,5 @@
 """Imports announce their leads once per batch: created ones, updated ones with per-row changes,
-and the leads an undo trashes."""
+and for an undo the leads it trashes and the ones whose values it puts back."""
 
 from __future__ import annotations
 
@@ -42,5 +42,7 @@ def test_import_sends_created_and_updated_leads_and_undo_sends_deleted(
 
     assert client.post(f"/admin/leads/import/{job_id}/undo").status_code in (200, 303)
     undo = [json.loads(row.body) for row in deliveries(hooks_app)][2:]
-    assert [(body["event"], body["data"]["lead"]["id"]) for body in undo][:1] == [
-        ("lead.deleted", created)]
+    assert [(body["event"], body["data"]["lead"]["id"]) for body in undo] == [
+        ("lead.deleted", created), ("lead.updated", existing)]
+    assert undo[1]["changes"]["city"] == {"old": "Rome", "new": "Paris"}
+    assert undo[1]["data"]["lead"]["city"] == "Paris"
