@@ -699,13 +699,13 @@ def _first_tag_is(tag_ids: list[int], index: int) -> ColumnElement[bool]:
 COUNT_CAP = 1000
 
 
-def count_up_to(filters: LeadFilters, user: User, only: list[int] | None = None,
-                cap: int | None = None) -> Counts:
-    """The exact counts when at most `cap` leads match. Past that, a lower bound (exact=False)
-    read from the first cap+1 matches only: counting every lead of a filter that matches most
-    of a million costs 150-250 ms on PostgreSQL, and the page does not need it to show its
-    rows. The list then asks for the exact counts in a request of their own."""
-    cap = COUNT_CAP if cap is None else cap
+def count_up_to(filters: LeadFilters, user: User, only: list[int] | None = None) -> Counts:
+    """The exact counts when at most COUNT_CAP leads match. Past that, a lower bound
+    (exact=False) read from the first COUNT_CAP + 1 matches only: counting every lead of a
+    filter that matches most of a million costs 150-250 ms on PostgreSQL, and the page does not
+    need it to show its rows. The list then asks for the exact counts in a request of their
+    own."""
+    cap = COUNT_CAP
     if only is not None:  # a text search's probe: at most PROBE_LIMIT ids, cheap to count
         return count(filters, user, only)
     matching = scoped(select(Lead.stage_id, Lead.converted_at), user)
