@@ -7,6 +7,7 @@ import os
 import shutil
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -129,6 +130,28 @@ def sign_in(live_server: LiveServer, make_live_user: Callable[..., str]) -> Call
         return email
 
     return do
+
+
+def wait_until(page: Any, expression: str, timeout_ms: float = 10_000) -> None:
+    """Poll a JavaScript expression (or arrow function) until it is truthy.
+
+    Playwright's wait_for_function compiles a string predicate with eval inside the page, which
+    the app's CSP (no 'unsafe-eval') refuses whenever the first check is not already true; that
+    made tests flaky. page.evaluate runs through the DevTools protocol, outside the page's CSP."""
+    deadline = time.monotonic() + timeout_ms / 1000
+    while True:
+        try:
+            # Truthiness in the page: objects and functions do not come back over the wire.
+            if page.evaluate(f"() => {{ const v = ({expression}); "
+                             "return !!(typeof v === 'function' ? v() : v); }"):
+                return
+            problem = "still false"
+        except Exception as error:  # noqa: BLE001 - an element not there yet; tried again
+            problem = str(error).splitlines()[0]
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout_ms:.0f} ms waiting for "
+                                 f"{expression} ({problem})")
+        page.wait_for_timeout(50)
 
 
 def screenshot(page: Any, name: str) -> Path:

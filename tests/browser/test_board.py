@@ -11,7 +11,7 @@ from sqlalchemy import select
 from leadapp.extensions import db
 from leadapp.models import Lead, Pipeline, Stage
 from leadapp.pipeline import services
-from tests.browser.conftest import LiveServer, screenshot
+from tests.browser.conftest import LiveServer, screenshot, wait_until
 from tests.factories import LeadFactory, TagFactory, UserFactory
 
 _names = itertools.count(1)
@@ -58,7 +58,7 @@ def stage_name(live_server: LiveServer, lead_id: int) -> str:
 
 def open_board(page: Any, live_server: LiveServer, ids: dict[str, Any]) -> None:
     page.goto(f"{live_server.url}/admin/leads/board?pipeline={ids['pipeline']}")
-    page.wait_for_function("() => window.leadappBoard && window.Sortable")
+    wait_until(page, "() => window.leadappBoard && window.Sortable")
 
 
 def column(page: Any, ids: dict[str, Any], name: str) -> Any:
@@ -76,7 +76,7 @@ def test_drag_card_to_other_column_persists_after_reload(page: Any, live_server:
         card.drag_to(column(page, ids, "Talking"))
     assert info.value.status == 200
     talking = ids["stages"]["Talking"]
-    page.wait_for_function(
+    wait_until(page,
         f"() => document.getElementById('stage-{talking}-count').textContent.trim() === '2'")
     page.reload()
     moved = column(page, ids, "Talking").locator(f"#lead-card-{ids['Lead in deal 1']}")
@@ -147,7 +147,7 @@ def test_keyboard_move_to_menu_moves_card(page: Any, live_server: LiveServer,
     first = column(page, ids, "Talking").locator(".lead-card").first
     first.wait_for()
     assert first.get_attribute("id") == f"lead-card-{lead_id}"  # moved to the top
-    page.wait_for_function(f"() => document.activeElement.closest('#lead-card-{lead_id}')")
+    wait_until(page, f"() => document.activeElement.closest('#lead-card-{lead_id}')")
     assert stage_name(live_server, lead_id) == "Talking"
 
 
@@ -223,7 +223,7 @@ def test_pipelines_page_reorders_stages_by_drag(page: Any, live_server: LiveServ
     ids = make_pipeline(live_server, {})
     sign_in(page, "manager")
     page.goto(f"{live_server.url}/admin/pipelines?pipeline={ids['pipeline']}")
-    page.wait_for_function("() => window.leadappPipelines && window.Sortable")
+    wait_until(page, "() => window.leadappPipelines && window.Sortable")
     talking = page.locator(f"#stage-row-{ids['stages']['Talking']} .js-handle")
     with page.expect_response(lambda r: r.url.endswith("/stages/order")) as info:
         talking.drag_to(page.locator(f"#stage-row-{ids['stages']['Lead in']}"),
@@ -245,7 +245,7 @@ def test_board_reached_through_main_nav_still_drags(page: Any, live_server: Live
     nav = page.get_by_role("navigation", name="Main")
     nav.get_by_role("link", name="Board", exact=True).click()
     page.wait_for_url("**/admin/leads/board")
-    page.wait_for_function(
+    wait_until(page,
         "() => window.leadappBoard && [...document.querySelectorAll('.js-stage')]"
         ".every((list) => Sortable.get(list))")
     assert page.get_by_role("heading", name="Board", level=1).is_visible()

@@ -15,7 +15,7 @@ from leadapp.capture import services
 from leadapp.capture.models import Submission, SubmissionStatus
 from leadapp.extensions import db
 from leadapp.leads.models import Lead
-from tests.browser.conftest import LiveServer, screenshot
+from tests.browser.conftest import LiveServer, screenshot, wait_until
 from tests.capture.conftest import settings
 
 HOST_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
@@ -82,7 +82,7 @@ def test_embedded_form_on_another_site_creates_lead_without_cookies(
     page.goto(host_site.page("/contact", live_server.url, key) + "?utm_source=newsletter")
     frame = page.frame_locator("iframe.leadapp-form-frame")
     frame.get_by_label("First name").wait_for()
-    page.wait_for_function("document.querySelector('iframe').style.height !== '520px'")
+    wait_until(page, "document.querySelector('iframe').style.height !== '520px'")
     _fill(frame, "ann@")
     page.wait_for_timeout(1100)  # longer than the form's minimum fill time
     frame.get_by_role("button", name="Send").click()

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from leadapp.extensions import db
 from leadapp.models import Lead
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, wait_until
 from tests.factories import CompanyFactory, ContactFactory, LeadFactory
 
 
@@ -80,7 +80,7 @@ def test_submit_empty_form_shows_errors_next_to_fields(page, live_server, sign_i
     page.get_by_label("Phone").fill("12")
     page.get_by_role("button", name="Save", exact=True).click()
     page.locator("#title-error").wait_for()
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'title'")
+    wait_until(page, "document.activeElement && document.activeElement.id === 'title'")
     assert page.locator("#company_search-error").is_visible()
     assert page.locator("#phone-error").is_visible()
     assert page.get_by_label("Phone").input_value() == "12"

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, wait_until
 from tests.factories import LeadFactory, LeadSourceFactory, TagFactory, UserFactory
 
 pytestmark = pytest.mark.browser
@@ -50,13 +50,13 @@ def test_search_and_filters_survive_a_reload(page, live_server, sign_in):
     page.wait_for_url(re.compile(rf"q={word.lower()}"))
     rows = page.locator("#lead-results tbody tr")
     # Closed leads are open/lost, none converted: 12 rows.
-    page.wait_for_function("document.querySelectorAll('#lead-results tbody tr').length === 12")
+    wait_until(page, "document.querySelectorAll('#lead-results tbody tr').length === 12")
     page.get_by_text("Filters", exact=True).click()
     form.get_by_label("Source", exact=True).select_option(str(ids["fair"]))
     page.wait_for_url(re.compile(rf"source={ids['fair']}"))
     form.get_by_label("Status", exact=True).select_option("open")
     page.wait_for_url(re.compile(r"status=open"))
-    page.wait_for_function("document.querySelectorAll('#lead-results tbody tr').length === 4")
+    wait_until(page, "document.querySelectorAll('#lead-results tbody tr').length === 4")
     page.get_by_role("link", name=re.compile(r"^Title")).click()
     page.wait_for_url(re.compile(r"sort=title"))
     first_title = rows.first.locator(".col-title").inner_text()

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from leadapp.auth.models import Role, User
 from leadapp.extensions import db
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, wait_until
 
 
 def stored(live_server, email: str) -> tuple[Role, bool]:
@@ -47,7 +47,7 @@ def test_admin_creates_user_changes_role_and_deactivates(page, live_server, sign
 
     row.get_by_label("Role of Nico New").select_option("manager")
     expect(row.get_by_label("Role of Nico New")).to_have_value("manager")
-    page.wait_for_function(
+    wait_until(page,
         "() => !document.querySelector('.htmx-request')")  # the swap has landed
     assert stored(live_server, email) == (Role.manager, True)
 
