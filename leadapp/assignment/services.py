@@ -16,6 +16,7 @@ from ..capture.models import CaptureForm
 from ..errors import RuleViolation
 from ..extensions import db
 from ..leads.models import Lead
+from ..ordering import renumber, save_order
 from ..sources.models import Campaign, LeadSource
 from .models import AssignmentRule
 
@@ -93,7 +94,7 @@ def update_rule(rule: AssignmentRule, settings: RuleSettings) -> AssignmentRule:
 def delete_rule(rule: AssignmentRule) -> None:
     db.session.delete(rule)
     db.session.flush()
-    _renumber(list_rules())
+    renumber(list_rules())
     db.session.commit()
 
 
@@ -107,7 +108,7 @@ def move_rule(rule: AssignmentRule, index: int) -> list[AssignmentRule]:
     """Put the rule at `index` (0 = first, checked first) and renumber the others."""
     rules = [item for item in list_rules() if item.id != rule.id]
     rules.insert(max(0, min(index, len(rules))), rule)
-    _renumber(rules)
+    renumber(rules)
     db.session.commit()
     return rules
 
@@ -120,19 +121,7 @@ def step_rule(rule: AssignmentRule, up: bool) -> list[AssignmentRule]:
 
 def reorder(rule_ids: list[int]) -> list[AssignmentRule]:
     """Save the order a drag produced; refuses a list that is not exactly the current rules."""
-    rules = {rule.id: rule for rule in list_rules()}
-    if sorted(rule_ids) != sorted(rules):
-        raise RuleViolation("The rules changed while you were sorting them; reload the page "
-                            "and try again.")
-    ordered = [rules[rule_id] for rule_id in rule_ids]
-    _renumber(ordered)
-    db.session.commit()
-    return ordered
-
-
-def _renumber(rules: list[AssignmentRule]) -> None:
-    for position, item in enumerate(rules, start=1):
-        item.position = position
+    return save_order(list_rules(), rule_ids, "rules")
 
 
 # ---- choosing an owner ----------------------------------------------------------------------

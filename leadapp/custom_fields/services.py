@@ -25,6 +25,7 @@ from ..events import lead_updated
 from ..extensions import db
 from ..leads.activity import record
 from ..leads.models import ActivityKind, Lead
+from ..ordering import renumber, save_order
 from . import types
 from .models import CustomField, DeletedFieldExport, FieldKind, LeadFieldValue
 
@@ -143,26 +144,14 @@ def update_field(item: CustomField, settings: FieldSettings) -> CustomField:
 def move_field(item: CustomField, index: int) -> list[CustomField]:
     items = [other for other in list_fields() if other.id != item.id]
     items.insert(max(0, min(index, len(items))), item)
-    _renumber(items)
+    renumber(items)
     db.session.commit()
     return items
 
 
 def reorder(field_ids: list[int]) -> list[CustomField]:
     """Save the order a drag produced; refuses a list that is not exactly the current fields."""
-    items = {item.id: item for item in list_fields()}
-    if sorted(field_ids) != sorted(items):
-        raise RuleViolation("The fields changed while you were sorting them; reload the page "
-                            "and try again.")
-    ordered = [items[item_id] for item_id in field_ids]
-    _renumber(ordered)
-    db.session.commit()
-    return ordered
-
-
-def _renumber(items: list[CustomField]) -> None:
-    for position, item in enumerate(items, start=1):
-        item.position = position
+    return save_order(list_fields(), field_ids, "fields")
 
 
 def value_count(item: CustomField) -> int:
@@ -200,7 +189,7 @@ def delete_field(item: CustomField) -> DeletedFieldExport:
     db.session.execute(delete(LeadFieldValue).where(LeadFieldValue.field_id == item.id))
     db.session.delete(item)
     db.session.flush()
-    _renumber(list_fields())
+    renumber(list_fields())
     db.session.commit()
     return kept
 
