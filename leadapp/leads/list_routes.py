@@ -80,6 +80,8 @@ def list_counts() -> Response:
     """The exact counts of a long list, asked for by its summary right after the page showed
     "1,000+": the summary again, and the pagination with its last page."""
     filters = listing.parse_filters(request.args)
+    if not wants_fragment():  # opened directly (a copied link): the list itself
+        return redirect(url_for("leads.index", **filters.query()), 303)
     page = listing.counts_of(filters, current_user)
     html = (render_template(SUMMARY, listing=page, filters=page.filters)
             + render_template(PAGINATION, listing=page, filters=filters, oob=True)

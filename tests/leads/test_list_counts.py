@@ -129,3 +129,10 @@ def test_a_page_past_the_end_of_a_long_list_is_clamped_to_the_last(app, client, 
     login("admin")
     html = client.get("/admin/leads?page=9").get_data(as_text=True)
     assert "Showing 26–30 of 30" in html and "<strong>30</strong> leads" in html
+
+
+def test_counts_opened_directly_lead_to_the_list_with_the_same_filters(app, client, login):
+    login("admin")
+    response = client.get("/admin/leads/counts?city=Porto&sort=title&dir=asc")
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/admin/leads?city=Porto&sort=title&dir=asc"
