@@ -28,6 +28,7 @@ from .leads.models import (
 )
 from .notifications.models import Notification, NotificationKind
 from .pipeline.models import LossReason, Pipeline, Stage, StageHistory, StageKind
+from .settings.models import AppSetting
 from .sources.models import Campaign, LeadSource, Spend
 from .webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 
@@ -40,5 +41,5 @@ __all__ = [
     "SubmissionStatus", "Tag", "Team", "User", "lead_tags", "team_members", "FormView",
     "AssignmentRule", "Notification", "NotificationKind",
     "CustomField", "DeletedFieldExport", "FieldKind", "LeadFieldValue",
-    "DeliveryStatus", "WebhookDelivery", "WebhookEndpoint",
+    "DeliveryStatus", "WebhookDelivery", "WebhookEndpoint", "AppSetting",
 ]

@@ -72,6 +72,9 @@ class WebhookDelivery(db.Model):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # A fresh random token per claim: a sender writes its result only while the row still holds
+    # its token, so one whose lease ran out (and was re-claimed) cannot overwrite the new claim.
+    lease_token: Mapped[str | None] = mapped_column(String(32))
     last_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     response_code: Mapped[int | None] = mapped_column(Integer)
