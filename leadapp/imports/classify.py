@@ -10,7 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from ..auth.models import User
 from ..auth.permissions import can
@@ -211,7 +211,7 @@ class Classifier:
 
     def _existing(self, results: list[RowResult]) -> dict[str, dict[str, Any]]:
         """Visible, live leads sharing a match key with any row of the batch, keyed like seen."""
-        emails = {result.values["email"] for result in results
+        emails = {result.values["email"].lower() for result in results
                   if "email" in self.keys and result.values.get("email")}
         phones = {result.values["phone"] for result in results
                   if "phone" in self.keys and result.values.get("phone")}
@@ -219,7 +219,9 @@ class Classifier:
             return {}
         conditions = []
         if emails:
-            conditions.append(Lead.email.in_(emails | {email.lower() for email in emails}))
+            # Addresses are case-insensitive in practice; lower(email) is what
+            # ix_leads_email_lower indexes, so the lookup stays an index search.
+            conditions.append(func.lower(Lead.email).in_(emails))
         if phones:
             conditions.append(Lead.phone.in_(phones))
         query = select(*_LOOKUP_COLUMNS).where(or_(*conditions)).order_by(Lead.id)

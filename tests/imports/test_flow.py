@@ -6,7 +6,7 @@ import csv
 import io
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from leadapp.extensions import db
 from leadapp.imports.models import ImportJob, ImportRowError, ImportStatus, ImportUpdate
@@ -136,6 +136,44 @@ def test_run_matching_by_both_keys_treats_either_as_duplicate(app, client, login
                                     ["C", "c@example.com", "", "Call", "", "", ""]),
                           match_keys=("email", "phone"))
     assert job_of(app, job_id).preview["counts"] == {"skip": 2, "create": 1}
+
+
+def test_dry_run_matches_an_email_stored_with_capitals(app, client, login, start_import):
+    login()
+    existing = existing_lead(app, email="John.Doe@example.com", city="Paris")
+    job_id = start_import(rows_file(["J", "john.doe@example.com", "", "Call", "", "Rome", ""]),
+                          mode="update")
+    preview = job_of(app, job_id).preview
+    assert preview["counts"] == {"update": 1}
+    update = preview["samples"]["update"][0]
+    assert update["lead_id"] == existing and ["City", "Paris", "Rome"] in update["changes"]
+    assert not any(change[0] == "Email" for change in update["changes"])
+
+
+def test_duplicate_lookup_by_email_uses_the_lower_email_index(app, login):
+    from leadapp.imports.classify import Classifier
+    from leadapp.imports.validation import RowResult
+
+    with app.app_context():
+        job = ImportJob(filename="x.csv", stored_name="x", file_format="csv", mapping={},
+                        match_keys=["email"], duplicate_mode="skip", options={})
+        classifier = Classifier(job, None, [])
+        statements: list[tuple[str, object]] = []
+
+        def grab(conn, cursor, statement, parameters, context, executemany):
+            statements.append((statement, parameters))
+
+        event.listen(db.engine, "before_cursor_execute", grab)
+        try:
+            classifier._existing([RowResult(values={"email": "A@Example.com"})])
+        finally:
+            event.remove(db.engine, "before_cursor_execute", grab)
+        lookup, parameters = next(item for item in statements if "FROM leads" in item[0])
+        assert "lower(leads.email) IN" in lookup and "a@example.com" in str(parameters)
+        if db.engine.dialect.name == "sqlite":
+            plan = db.session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + lookup,
+                                                            parameters).all()
+            assert "ix_leads_email_lower" in " ".join(str(row) for row in plan)
 
 
 def test_run_update_then_undo_restores_previous_values(app, client, login, start_import,
