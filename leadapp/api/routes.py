@@ -188,7 +188,7 @@ def create_lead_source() -> Response:
     if errors:
         return validation_failed(errors)
     try:
-        source = services.create_source(**fields)
+        source = services.create_source(**fields, actor=g.api_user)
     except DomainError as error:
         return _domain_error(error)
     return ok("Lead source added successfully.", 201, id=source.id)
@@ -202,7 +202,7 @@ def update_lead_source(source_id: str) -> Response:
     if errors:
         return validation_failed(errors)
     try:
-        services.update_source(source, **fields)
+        services.update_source(source, g.api_user, **fields)
     except DomainError as error:
         return _domain_error(error)
     return ok("Lead source updated successfully.")
@@ -213,7 +213,7 @@ def delete_lead_source(source_id: str) -> Response:
     _require("sources.manage")
     source = _load(source_id)
     try:
-        services.delete_source(source)
+        services.delete_source(source, g.api_user)
     except DomainError as error:
         return _domain_error(error)
     return ok("Lead source deleted successfully.")

@@ -73,7 +73,7 @@ def create() -> Response:
     try:
         if form.validate():
             source = services.create_source(form.name.data, form.description.data,
-                                            form.active.data)
+                                            form.active.data, current_user)
             return _created(source)
     except DomainError as error:
         form[error.field or "name"].errors.append(error.message)
@@ -137,7 +137,7 @@ def update_field(source_id: int, field: str) -> Response:
     ctx, status = request.form.get("ctx", ""), 422
     try:
         if form.validate():
-            services.update_source(source, **{field: form[field].data})
+            services.update_source(source, current_user, **{field: form[field].data})
             return make_response(render_template("sources/_partials/field_display.html",
                                                  source=source, field=field, ctx=ctx))
     except DomainError as error:
@@ -151,7 +151,8 @@ def update_field(source_id: int, field: str) -> Response:
 @require("sources.manage")
 def toggle(source_id: int) -> Response:
     source = _load(source_id)
-    services.update_source(source, active=request.form.get("active") == "1")
+    services.update_source(source, current_user,
+                           active=request.form.get("active") == "1")
     message = f"“{source.name}” is now {'active' if source.active else 'inactive'}."
     if request.form.get("view") == "status":
         body = render_template("sources/_partials/status.html", source=source)
@@ -167,7 +168,7 @@ def delete(source_id: int) -> Response:
     source = _load(source_id)
     name = source.name
     try:
-        services.delete_source(source)
+        services.delete_source(source, current_user)
     except DomainError as error:
         return _merge_offer(source, error.message, error.status)
     if request.args.get("from") == "detail":
@@ -242,10 +243,10 @@ def bulk() -> Response:
 
 def _run_bulk(action: str, sources: list[LeadSource]) -> list[str]:
     if action in ("activate", "deactivate"):
-        changed = services.bulk_set_active(sources, action == "activate")
+        changed = services.bulk_set_active(sources, action == "activate", current_user)
         return [f"{action.capitalize()}d {changed} of {len(sources)} selected source(s)."]
     if action == "delete":
-        result = services.bulk_delete(sources)
+        result = services.bulk_delete(sources, current_user)
         return [f"Deleted {len(result.deleted)} source(s)."
                 + (f" Kept {len(result.kept)} in use:" if result.kept else ""), *result.kept]
     target_id = services.valid_id(request.form.get("target_id"))

@@ -211,17 +211,18 @@ def get_source(source_id: int) -> LeadSource | None:
     return db.session.get(LeadSource, source_id)
 
 
-def create_source(name: Any, description: Any = "", active: bool = True) -> LeadSource:
+def create_source(name: Any, description: Any = "", active: bool = True,
+                  actor: User | None = None) -> LeadSource:
     """Add a source; the name must be unique ignoring case and surrounding spaces."""
     name = _check_name(name, LeadSource)
     source = LeadSource(name=name, description=clean_text(description), active=active)
     db.session.add(source)
-    source_created.send(source, actor=None)
+    source_created.send(source, actor=actor)
     _commit_named("source", name)
     return source
 
 
-def update_source(source: LeadSource, **fields: Any) -> LeadSource:
+def update_source(source: LeadSource, actor: User | None = None, **fields: Any) -> LeadSource:
     """Change any of name, description, active; only the given fields are touched."""
     before = {name: getattr(source, name) for name in ("name", "description", "active")}
     if "name" in fields:
@@ -233,7 +234,7 @@ def update_source(source: LeadSource, **fields: Any) -> LeadSource:
     changes = {name: (old, getattr(source, name)) for name, old in before.items()
                if old != getattr(source, name)}
     if changes:
-        source_updated.send(source, actor=None, changes=changes)
+        source_updated.send(source, actor=actor, changes=changes)
     _commit_named("source", source.name)
     return source
 
@@ -271,14 +272,14 @@ def in_use_message(name: str, used: Usage) -> str:
             "Merge it into another source instead, or deactivate it.")
 
 
-def delete_source(source: LeadSource) -> None:
+def delete_source(source: LeadSource, actor: User | None = None) -> None:
     """Delete an unused source; one that leads, forms or spend use is refused (409)."""
     used = usage(source.id)
     if used:
         raise Conflict(in_use_message(source.name, used))
     db.session.execute(update(Campaign).where(Campaign.source_id == source.id)
                        .values(source_id=None))
-    source_deleted.send(source, actor=None)
+    source_deleted.send(source, actor=actor)
     db.session.delete(source)
     db.session.commit()
 
@@ -337,12 +338,13 @@ def sources_by_ids(ids: Iterable[Any]) -> list[LeadSource]:
                                    .order_by(func.lower(LeadSource.name))))
 
 
-def bulk_set_active(sources: Sequence[LeadSource], active: bool) -> int:
+def bulk_set_active(sources: Sequence[LeadSource], active: bool,
+                    actor: User | None = None) -> int:
     """Activate or deactivate many; returns how many changed."""
     changed = [source for source in sources if source.active != active]
     for source in changed:
         source.active = active
-        source_updated.send(source, actor=None, changes={"active": (not active, active)})
+        source_updated.send(source, actor=actor, changes={"active": (not active, active)})
     db.session.commit()
     return len(changed)
 
@@ -353,7 +355,7 @@ class BulkDeleteResult:
     kept: list[str]  # one message per source that is in use
 
 
-def bulk_delete(sources: Sequence[LeadSource]) -> BulkDeleteResult:
+def bulk_delete(sources: Sequence[LeadSource], actor: User | None = None) -> BulkDeleteResult:
     """Delete the unused ones; the in-use ones are kept and reported."""
     deleted, kept = [], []
     for source in sources:
@@ -364,7 +366,7 @@ def bulk_delete(sources: Sequence[LeadSource]) -> BulkDeleteResult:
         db.session.execute(update(Campaign).where(Campaign.source_id == source.id)
                            .values(source_id=None))
         deleted.append(source.name)
-        source_deleted.send(source, actor=None)
+        source_deleted.send(source, actor=actor)
         db.session.delete(source)
     db.session.commit()
     return BulkDeleteResult(deleted, kept)
