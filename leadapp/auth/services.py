@@ -18,6 +18,8 @@ from .models import ApiToken, Role, User
 
 MIN_PASSWORD_LENGTH = 8
 TOKEN_PREFIX = "la_"
+# How much of a token is stored in clear, to find it and to show it on the admin page.
+PREFIX_LENGTH = 10
 # Checked against when the email is unknown, so a miss costs the same time as a wrong password.
 _DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
 
@@ -84,8 +86,8 @@ def issue_token(user: User, name: str, expires_on: date | None = None) -> tuple[
     if not name:
         raise RuleViolation("Give the token a name, e.g. the script that will use it.", "name")
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(user=user, name=name, token_hash=hash_token(plain), prefix=plain[:10],
-                     expires_on=expires_on)
+    token = ApiToken(user=user, name=name, token_hash=hash_token(plain),
+                     prefix=plain[:PREFIX_LENGTH], expires_on=expires_on)
     db.session.add(token)
     db.session.commit()
     return token, plain
@@ -95,10 +97,8 @@ def token_user(plain: str, now: datetime | None = None) -> User | None:
     """The active user behind a valid, unrevoked, unexpired token; records its last use."""
     if not plain:
         return None
-    digest = hash_token(plain)
-    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == digest))
-    # The lookup is by hash; the constant-time compare guards against any index timing leak.
-    if token is None or not hmac.compare_digest(token.token_hash, digest):
+    token = _matching_token(plain)
+    if token is None:
         return None
     now = now or utcnow()
     if token.revoked_at or (token.expires_on and token.expires_on < now.date()):
@@ -108,6 +108,21 @@ def token_user(plain: str, now: datetime | None = None) -> User | None:
     token.last_used_at = now
     db.session.commit()
     return token.user
+
+
+def _matching_token(plain: str) -> ApiToken | None:
+    """The token whose stored hash equals the hash of `plain`, compared in constant time.
+
+    The lookup uses only the non-secret prefix (shown on the admin page); the secret part is
+    checked by comparing digests, so how long the database takes says nothing about it.
+    """
+    digest = hash_token(plain)
+    query = select(ApiToken).where(ApiToken.prefix == plain[:PREFIX_LENGTH])
+    found = None
+    for token in db.session.scalars(query):  # prefixes are not unique: check every candidate
+        if hmac.compare_digest(token.token_hash, digest):
+            found = token
+    return found
 
 
 # --- User administration -------------------------------------------------------------------

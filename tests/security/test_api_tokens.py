@@ -118,7 +118,9 @@ def test_near_miss_tokens_are_refused(app: Flask, admin: FlaskClient, client: Fl
 
 def test_token_check_compares_digests_in_constant_time(app: Flask, admin: FlaskClient,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The lookup is by the clear prefix; the secret rest is checked by comparing digests."""
     plain, token_id = _create(admin, app)
+    stored = _token(app, token_id).token_hash
     seen: list[tuple[str, str]] = []
     real = auth_services.hmac.compare_digest
 
@@ -129,5 +131,34 @@ def test_token_check_compares_digests_in_constant_time(app: Flask, admin: FlaskC
     monkeypatch.setattr(auth_services.hmac, "compare_digest", spy)
     with app.app_context():
         assert auth_services.token_user(plain) is not None
-    stored = _token(app, token_id).token_hash
-    assert seen == [(stored, stored)]
+    assert seen == [(stored, auth_services.hash_token(plain))]
+    # Same prefix, wrong secret: found by the prefix, refused only by the compare.
+    forged = plain[:-1] + ("A" if plain[-1] != "A" else "B")
+    seen.clear()
+    with app.app_context():
+        assert auth_services.token_user(forged) is None
+    assert seen == [(stored, auth_services.hash_token(forged))]
+
+
+def test_token_with_a_known_prefix_but_another_secret_is_refused(app: Flask,
+                                                                  admin: FlaskClient,
+                                                                  client: FlaskClient) -> None:
+    """Fails if the hash compare is skipped: the prefix alone is not secret (it is shown)."""
+    plain, _ = _create(admin, app)
+    prefix = plain[:auth_services.PREFIX_LENGTH]
+    assert _call(client, prefix + "x" * (len(plain) - len(prefix))) == 401
+    assert _call(client, prefix) == 401
+    assert _call(client, plain) == 200
+
+
+def test_tokens_sharing_a_prefix_each_find_their_own_user(app: Flask, admin: FlaskClient
+                                                          ) -> None:
+    plain, _ = _create(admin, app, Role.sales)
+    twin = plain[:auth_services.PREFIX_LENGTH] + "t" * (len(plain) - auth_services.PREFIX_LENGTH)
+    with app.app_context():
+        marketeer = db.session.scalar(select(User).where(User.role == Role.marketeer))
+        db.session.add(ApiToken(user=marketeer, name="twin", prefix=plain[:10],
+                                token_hash=auth_services.hash_token(twin)))
+        db.session.commit()
+        assert auth_services.token_user(twin).role == Role.marketeer
+        assert auth_services.token_user(plain).role == Role.sales
