@@ -154,7 +154,23 @@ def detect_delimiter(path: Path, encoding: str) -> str:
 
 def iter_csv(path: Path, encoding: str, delimiter: str) -> Iterator[list[str]]:
     with path.open(encoding=encoding, newline="", errors="replace") as handle:
-        yield from csv.reader(handle, delimiter=delimiter)
+        reader = csv.reader(handle, delimiter=delimiter)
+        try:
+            yield from reader
+        except csv.Error as exc:
+            raise RuleViolation(csv_problem(exc, reader.line_num), field="file") from exc
+
+
+def csv_problem(error: csv.Error, line: int) -> str:
+    """What to fix, for a CSV the reader gave up on (at `line` of the file)."""
+    if "field larger than field limit" in str(error):
+        # The csv module's limit stays: it keeps one runaway cell from filling the memory.
+        return (f"Line {line:,} has a cell longer than {csv.field_size_limit():,} characters. "
+                "Usually a quote (\") opens a cell and is never closed, so the rest of the file "
+                "runs into that cell: check the quotes on that line, or shorten the cell, and "
+                "upload the file again.")
+    return (f"Line {line:,} of the file could not be read as CSV ({error}). Fix that line, or "
+            "save the sheet again as CSV, and upload it again.")
 
 
 # ---- XLSX ------------------------------------------------------------------------------------
@@ -182,10 +198,23 @@ def iter_xlsx(path: Path, sheet: str) -> Iterator[list[str]]:
     workbook = load_workbook(path, read_only=True, data_only=True)
     try:
         worksheet = workbook[sheet] if sheet in workbook.sheetnames else workbook.worksheets[0]
-        for row in worksheet.iter_rows(values_only=True):
+        rows = worksheet.iter_rows(values_only=True)
+        while True:
+            try:
+                row = next(rows, None)
+            except Exception as exc:  # the sheet's XML is parsed as it is read: ParseError etc.
+                raise RuleViolation(damaged_sheet(worksheet.title), field="file") from exc
+            if row is None:
+                return
             yield [cell_text(value) for value in row]
     finally:
         workbook.close()
+
+
+def damaged_sheet(title: str) -> str:
+    return (f"The sheet “{title}” of this workbook is damaged and its rows cannot be read. Open "
+            "the file in Excel or LibreOffice and save it again as .xlsx (or export the sheet "
+            "as CSV), then upload it again.")
 
 
 # ---- one interface ---------------------------------------------------------------------------

@@ -31,7 +31,7 @@ from . import mapping as mapping_rules
 from .classify import Classifier, Outcome, as_text, batches, change_label, data_rows
 from .export import escape_formula
 from .models import DuplicateMode, ImportJob, ImportRowError, ImportStatus, ImportUpdate
-from .reading import inspect_file, read_header, to_csv_line
+from .reading import FileInfo, inspect_file, read_header, to_csv_line
 from .writer import BatchWriter
 from .writer import jsonable as writer_jsonable
 
@@ -67,17 +67,29 @@ def create_job(user: User, stream: IO[bytes] | None, filename: str) -> ImportJob
     path = upload_folder() / stored
     try:
         _save(stream, path, max_bytes())
-        info = inspect_file(path, filename, max_bytes() * 20)
-        headers, _ = read_header(path, info.file_format, encoding=info.encoding or "utf-8",
-                                 delimiter=info.delimiter or ",",
-                                 sheet=info.sheets[0] if info.sheets else "")
-    except RuleViolation:
+        info = _inspect(path, filename)
+        return _open_job(user, filename, stored, info)
+    except BaseException:
+        # Whatever went wrong (a refused file, a reader bug, the database), no job points at
+        # the file, so nothing would ever delete it.
+        db.session.rollback()
         path.unlink(missing_ok=True)
         raise
+
+
+def _inspect(path: Path, filename: str) -> FileInfo:
+    """What the stored upload is; RuleViolation unless it is readable and has a header row."""
+    info = inspect_file(path, filename, max_bytes() * 20)
+    headers, _ = read_header(path, info.file_format, encoding=info.encoding or "utf-8",
+                             delimiter=info.delimiter or ",",
+                             sheet=info.sheets[0] if info.sheets else "")
     if not any(headers):
-        path.unlink(missing_ok=True)
         raise RuleViolation("The file has no header row: the first row must name the columns.",
                             field="file")
+    return info
+
+
+def _open_job(user: User, filename: str, stored: str, info: FileInfo) -> ImportJob:
     # The name is only shown back; PostgreSQL refuses NUL characters in text.
     filename = filename.replace("\x00", "")
     job = ImportJob(created_by_id=user.id, filename=filename[:255], stored_name=stored,
@@ -128,6 +140,7 @@ class MappingView:
     mapping: dict[str, str]
     sheets: list[str]
     sheet: str
+    problem: str = ""  # why the sheet's rows cannot be read (a damaged sheet, a runaway cell)
 
 
 def path_of(job: ImportJob) -> Path:
@@ -138,8 +151,13 @@ def mapping_view(job: ImportJob, sheet: str | None = None) -> MappingView:
     """Headers, sample rows and the suggested (or saved) mapping for the chosen sheet."""
     sheets = list((job.options or {}).get("sheets", []))
     chosen = sheet if sheet in sheets else job.sheet
-    headers, samples = read_header(path_of(job), job.file_format, encoding=job.encoding or "utf-8",
-                                   delimiter=job.delimiter or ",", sheet=chosen)
+    try:
+        headers, samples = read_header(path_of(job), job.file_format,
+                                       encoding=job.encoding or "utf-8",
+                                       delimiter=job.delimiter or ",", sheet=chosen)
+    except RuleViolation as error:
+        # Another sheet than the one checked at upload may be damaged: the page says so.
+        return MappingView([], [], {}, sheets, chosen, error.message)
     saved = job.mapping if job.mapping and chosen == job.sheet else None
     return MappingView(headers, samples, saved or mapping_rules.guess_mapping(headers), sheets,
                        chosen)
@@ -158,6 +176,8 @@ def save_mapping(job: ImportJob, *, sheet: str, mapping: dict[str, str], match_k
     if problems:
         return problems
     view = mapping_view(job, sheet)
+    if view.problem:
+        raise RuleViolation(view.problem, field="file")
     job.sheet, job.mapping, job.match_keys = view.sheet, mapping, match_keys
     job.duplicate_mode = DuplicateMode(mode)
     job.options = {**(job.options or {}), "headers": view.headers,
@@ -302,7 +322,8 @@ def run_import(job_id: int) -> None:
         current_app.logger.exception("Import %s failed", job_id)
         job = db.session.get(ImportJob, job_id)
         job.status, job.finished_at = ImportStatus.failed, utcnow()
-        job.error = f"The import stopped after {job.processed_rows} rows: {exc.__class__.__name__}."
+        why = exc.message if isinstance(exc, RuleViolation) else f"{exc.__class__.__name__}."
+        job.error = f"The import stopped after {job.processed_rows} rows: {why}"
         db.session.commit()
 
 
