@@ -11,7 +11,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import errors, notifications, security, webhooks
+from . import errors, input_guard, notifications, security, webhooks
 from .config import INSTANCE_DIR, Config, check_secret
 from .extensions import csrf, db, htmx, limiter, login_manager, migrate
 
@@ -26,6 +26,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     _register_blueprints(app)
     _register_template_helpers(app)
     errors.register(app)
+    input_guard.register(app)
     security.register(app)
     notifications.register(app)
     webhooks.register(app)

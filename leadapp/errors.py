@@ -8,6 +8,7 @@ the app shell. Unhandled exceptions become a 500 through Flask's own InternalSer
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from flask import Flask, Response, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
@@ -44,6 +45,14 @@ class Conflict(DomainError):
 
 class NotAllowed(DomainError):
     status = 403
+
+
+class InvalidInput(UnprocessableEntity):
+    """A 422 that knows which fields are at fault, so API clients get them in `errors`."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(description=" ".join(errors.values()))
+        self.errors = errors
 
 
 # Friendly (title, text) per status, used unless the view aborted with a message of its own.
@@ -91,8 +100,8 @@ def handle_http_error(error: HTTPException) -> Response:
         db.session.rollback()  # a failed flush must not poison the rendering or the next request
     title, message = friendly(error)
     if _is_api_request():
-        body = json.dumps({"status": False, "message": message})
-        response = Response(body, status=code, mimetype="application/json")
+        response = Response(json.dumps(_api_body(error, code, message), ensure_ascii=False),
+                            status=code, mimetype="application/json")
     elif htmx:
         trigger = {"toast": {"level": "error", "message": message}}
         response = Response("", status=code, headers={"HX-Trigger": json.dumps(trigger)})
@@ -106,8 +115,20 @@ def handle_http_error(error: HTTPException) -> Response:
     return response
 
 
+def _api_body(error: HTTPException, code: int, message: str) -> dict[str, Any]:
+    """The envelope; a 422 always names what is at fault in `errors` (the documented shape),
+    under "request" when no single field is to blame."""
+    body: dict[str, Any] = {"status": False, "message": message}
+    if code == 422:
+        body["error"] = "validation_failed"
+        body["errors"] = getattr(error, "errors", None) or {"request": message}
+    return body
+
+
 def handle_domain_error(error: DomainError) -> Response:
     """A DomainError a route did not catch: answered like the HTTP error of its status."""
+    if error.status == 422 and error.field:
+        return handle_http_error(InvalidInput({error.field: error.message}))
     return handle_http_error(default_exceptions[error.status](description=error.message))
 
 
@@ -136,7 +157,49 @@ def handle_number_out_of_range(error: Exception) -> Response:
     if isinstance(error, DataError) and getattr(error.orig, "sqlstate", None) != "22003":
         current_app.logger.exception("Database data error")
         return handle_http_error(InternalServerError(original_exception=error))
-    return handle_http_error(UnprocessableEntity(description=OUT_OF_RANGE))
+    fields = _oversized_fields()
+    if not fields:
+        return handle_http_error(UnprocessableEntity(description=OUT_OF_RANGE))
+    return handle_http_error(InvalidInput({name: f"{name} is too large (ids and counts stop "
+                                                 f"at {MAX_INT})." for name in fields}))
+
+
+MAX_INT = 2**31 - 1
+
+
+def _oversized_fields() -> list[str]:
+    """The request's fields (URL, query, body; a nested value counts for its top-level key)
+    holding a whole number past the 32-bit columns: the likely culprits, to name in `errors`."""
+    sources: list[Any] = [request.view_args or {}, request.args]
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        sources.append(request.form)
+    elif request.is_json:
+        try:
+            body = request.get_json(silent=True)
+        except RecursionError:
+            body = None
+        sources.append(body if isinstance(body, dict) else {})
+    return [str(key) for source in sources for key in source
+            if _has_big_int(source.getlist(key) if hasattr(source, "getlist") else source[key])]
+
+
+def _has_big_int(value: Any) -> bool:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+        elif isinstance(item, int) and not isinstance(item, bool) and abs(item) > MAX_INT:
+            return True
+        elif isinstance(item, str):
+            digits = item.strip().removeprefix("-")
+            # Length first: int() refuses strings of more than 4300 digits.
+            if digits.isascii() and digits.isdecimal() and (
+                    len(digits) > 10 or int(digits) > MAX_INT):
+                return True
+    return False
 
 
 def register(app: Flask) -> None:

@@ -16,7 +16,7 @@ from ..auth.models import User
 from ..auth.permissions import can
 from ..companies.models import Contact
 from ..custom_fields import api as custom_fields_api
-from ..errors import Conflict, DomainError
+from ..errors import Conflict, DomainError, InvalidInput
 from ..extensions import db
 from ..leads import bulk, conversion, services
 from ..leads.attachments import save_upload
@@ -91,7 +91,8 @@ def expected_version(lead: Lead, body: dict[str, Any]) -> int | None:
     if raw is None:
         return None
     if isinstance(raw, bool) or not str(raw).isdecimal():
-        api_abort(422, "version must be the whole number from the lead's last GET.")
+        raise InvalidInput({"version": "version must be the whole number from the lead's "
+                                       "last GET."})
     return int(raw)
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import g, request
 
+from ..input_guard import parsed_json
 from .responses import api_abort
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -28,7 +29,7 @@ def read_body() -> dict[str, Any]:
     mimetype = request.mimetype or ""
     if _is_json(mimetype):
         raw = request.get_data(cache=True)
-        data = request.get_json(silent=True) if raw.strip() else {}
+        data = parsed_json() if raw.strip() else {}  # 400 for JSON nested too deeply
         if data is None:
             api_abort(400, "The body is not valid JSON.")
         if not isinstance(data, dict):
