@@ -24,6 +24,7 @@ from ..leads.forms import field_form as build_field_form
 from ..leads.models import Lead
 from ..pipeline.models import Pipeline, Stage
 from ..sources.models import Campaign, LeadSource
+from .request import MAX_ID, parse_bool
 
 # API name -> lead form field (either spelling is accepted).
 ALIASES = {"source": "source_id", "campaign": "campaign_id", "owner": "owner_id",
@@ -113,7 +114,8 @@ def contact_ids(body: dict[str, Any], errors: dict[str, str]) -> list[int] | Non
                               for item in ids):
         errors["contacts"] = "contacts must be a list of contact ids."
         return None
-    found = set(db.session.scalars(select(Contact.id).where(Contact.id.in_(ids))))
+    in_range = [item for item in ids if 1 <= item <= MAX_ID]  # others overflow the column
+    found = set(db.session.scalars(select(Contact.id).where(Contact.id.in_(in_range))))
     missing = [str(item) for item in ids if item not in found]
     if missing:
         errors["contacts"] = "No contact has the id " + ", ".join(missing) + "."
@@ -157,7 +159,22 @@ def _value(field: str, value: Any, actor: User, errors: dict[str, str]) -> str:
         return _resolve(field, value, actor, errors)
     if field == "tags":
         return _tags(value, errors)
+    if field in BOOLEANS:
+        return _boolean(field, value, errors)
     return _scalar(field, value, errors)
+
+
+def _boolean(field: str, value: Any, errors: dict[str, str]) -> str:
+    """The checkbox's form value ("y" or "" for unchecked). Not _scalar: the form's
+    BooleanField counts every non-empty text but "false" as checked, so 0, "0", "no" and
+    "off" would create a company or convert the lead."""
+    if value is None:
+        return ""
+    checked = parse_bool(value)
+    if checked is None:
+        errors[field] = f"{field} must be true or false (or 1 or 0)."
+        return ""
+    return "y" if checked else ""
 
 
 def _infer_new_records(values: dict[str, str]) -> None:

@@ -201,3 +201,38 @@ def test_wrong_method_is_405_json(api: Any, lead_id: int) -> None:
 def test_missing_token_is_401(client: Any) -> None:
     response = client.get("/api/leads")
     assert response.status_code == 401 and response.get_json()["status"] is False
+
+
+@pytest.mark.parametrize("value", [0, "0", "off", "no", False, "false"])
+def test_create_reads_false_checkboxes_as_unchecked(app: Flask, api: Any, value: Any) -> None:
+    """new_company/new_contact/auto_convert false: no company or contact is made, the lead
+    is not converted (the form's BooleanField alone took "0", "off" and "no" as checked)."""
+    with app.app_context():
+        company = CompanyFactory()
+        ids = (company.id, ContactFactory(company=company).id)
+    response = api("post", "/api/leads", json={
+        **NEW, "company": ids[0], "contacts": [ids[1]], "new_company": value,
+        "new_contact": value, "auto_convert": value})
+    assert response.status_code == 201, response.get_json()
+    data = response.get_json()["data"]
+    assert data["company"]["id"] == ids[0] and [c["id"] for c in data["contacts"]] == [ids[1]]
+    assert data["converted"] is False
+
+
+@pytest.mark.parametrize("field", ["new_company", "new_contact", "auto_convert"])
+@pytest.mark.parametrize("value", ["maybe", 2, [True], {"a": 1}])
+def test_create_refuses_unreadable_checkboxes(app: Flask, api: Any, field: str,
+                                              value: Any) -> None:
+    response = api("post", "/api/leads", json={**NEW, field: value})
+    assert response.status_code == 422
+    assert response.get_json()["errors"] == {
+        field: f"{field} must be true or false (or 1 or 0)."}
+    with app.app_context():
+        assert db.session.query(Lead).count() == 0
+
+
+@pytest.mark.parametrize("value", [1, "1", "yes", "on", True])
+def test_create_auto_converts_with_a_true_checkbox(api: Any, value: Any) -> None:
+    response = api("post", "/api/leads", json={**NEW, "auto_convert": value})
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["data"]["converted"] is True
