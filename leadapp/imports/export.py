@@ -20,10 +20,9 @@ from ..extensions import db
 from ..leads.models import Lead, Tag, lead_tags
 from ..pipeline.models import Stage
 from ..sources.models import Campaign, LeadSource
-from .xlsx_writer import write_workbook
+from .xlsx_writer import FORMULA_START, write_workbook
 
 CHUNK = 2000
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 # (key, header, SQL expression); the headers are labels the importer maps back to the field.
 _OWNER = User.__table__.alias("owner")
@@ -56,7 +55,8 @@ DEFAULT_COLUMNS = ("title", "source", "stage", "owner", "company_name", "first_n
 
 
 def escape_formula(text: str) -> str:
-    """A cell a spreadsheet would run as a formula gets a leading quote (OWASP CSV injection)."""
+    """A cell a spreadsheet would run as a formula gets a leading quote (OWASP CSV injection).
+    The one CSV escape of leads: the export, the error CSV (and the import strips it again)."""
     return "'" + text if text.startswith(FORMULA_START) else text
 
 

@@ -8,9 +8,7 @@ bypass the ORM's version counter, and an open lead page must notice the change (
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,7 +27,6 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.orm import joinedload, selectinload
 
 from ..auth.models import User
 from ..companies.models import Opportunity
@@ -313,50 +310,3 @@ def remove_tag(lead_ids: LeadIds, name: str, actor: User) -> BulkResult:
     _announce("lead.updated", before, actor, changes={"tags": (f"− {tag.name}", "")})
     return _finish(done, total, f"Removed “{tag.name}” from {_plural(done)}.",
                    "they did not have it")
-
-
-# --- CSV export ---------------------------------------------------------------------------
-
-EXPORT_HEADER = ["ID", "Title", "Contact", "Email", "Phone", "Company", "Source", "Stage",
-                 "Owner", "Budget", "Currency", "Tags", "City", "Created"]
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value: Any) -> str:
-    """Spreadsheets run cells that start with = + - @ as formulas; a leading ' disarms them."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
-def _export_row(lead: Lead) -> list[str]:
-    company = lead.company.name if lead.company else lead.company_name
-    return [safe_cell(value) for value in (
-        lead.id, lead.title, lead.contact_name, lead.email, lead.phone, company,
-        lead.source.name, lead.stage.name, lead.owner.display_name if lead.owner else "",
-        lead.budget if lead.budget is not None else "", lead.currency,
-        ", ".join(tag.name for tag in lead.tags), lead.city,
-        lead.created_at.strftime("%Y-%m-%d %H:%M"),
-    )]
-
-
-def export_csv(lead_ids: LeadIds, actor: User, chunk: int = 500) -> Iterator[str]:
-    """The leads as CSV text, streamed in chunks (rows load `chunk` at a time)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(EXPORT_HEADER)
-    ids = list(db.session.scalars(select(Lead.id).where(*_targets(lead_ids, actor))
-                                  .order_by(Lead.id)))
-    for start in range(0, len(ids), chunk):
-        statement = (select(Lead).where(Lead.id.in_(ids[start:start + chunk])).order_by(Lead.id)
-                     .options(joinedload(Lead.source), joinedload(Lead.stage),
-                              joinedload(Lead.owner), joinedload(Lead.company),
-                              selectinload(Lead.tags)))
-        leads = list(db.session.scalars(statement).unique())
-        for lead in leads:
-            writer.writerow(_export_row(lead))
-            db.session.expunge(lead)  # keep memory flat on big exports
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-    if buffer.getvalue():
-        yield buffer.getvalue()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -15,7 +14,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask_htmx import make_response as hx_response
@@ -45,7 +43,7 @@ BULK_ACTIONS: dict[str, tuple[str, str]] = {
     "stage": ("Move to stage", "leads.bulk"),
     "add_tag": ("Add tag", "leads.bulk"),
     "remove_tag": ("Remove tag", "leads.bulk"),
-    "export": ("Export CSV", "leads.export"),
+    "export": ("Export (CSV or Excel)", "leads.export"),
     "delete": ("Delete (to trash)", "leads.delete"),
 }
 
@@ -180,6 +178,12 @@ class BulkRequest:
         fields += [("lead_ids", str(lead_id)) for lead_id in self.lead_ids]
         return fields + [(key, value) for key, value in self.params.items() if value]
 
+    def export_params(self) -> list[tuple[str, str]]:
+        """The exporter's query for these leads: the list's filter, or the checked ids."""
+        if self.everything:
+            return list(self.filters.query().items())
+        return [("lead_ids", str(lead_id)) for lead_id in self.lead_ids]
+
 
 def _parse_bulk(form: MultiDict[str, str]) -> BulkRequest:
     action = form.get("action", "")
@@ -293,11 +297,17 @@ def _after_bulk(filters: LeadFilters, message: str) -> Response:
 @bp.post("/bulk/export")
 @require("leads.export")
 def bulk_export() -> Response:
+    """A list page opened before selection export moved to the exporter still posts here:
+    send it on to the export page, where the columns and the format are chosen."""
     req = _parse_bulk(request.form)
-    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
-    body = stream_with_context(bulk.export_csv(req.targets, current_user))
-    return Response(body, mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="leads-{stamp}.csv"'})
+    return redirect(url_for("imports.export", **_multi(req.export_params())), 303)
+
+
+def _multi(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
+    grouped: dict[str, list[str]] = {}
+    for key, value in pairs:
+        grouped.setdefault(key, []).append(value)
+    return grouped
 
 
 # --- Trash ---------------------------------------------------------------------------------

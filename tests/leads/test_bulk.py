@@ -5,9 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from typing import Any
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
@@ -176,11 +178,6 @@ def test_bulk_with_all_matching_subquery_changes_every_match(admin):
     assert tagged == ["Alpha deal", "Gamma rollout"]
 
 
-def test_safe_cell_disarms_formula_starts():
-    assert [bulk.safe_cell(v) for v in ("=SUM(A1)", "+1", "-2", "@x", "\tx", "ok", None, 5)] == [
-        "'=SUM(A1)", "'+1", "'-2", "'@x", "'\tx", "ok", "", "5"]
-
-
 # --- Routes ----------------------------------------------------------------------------------
 
 
@@ -289,30 +286,62 @@ def test_bulk_actions_follow_the_permission_matrix(app, hx, login, role, action,
     assert response.status_code == status
 
 
-def test_bulk_export_streams_csv_with_formulas_disarmed(app, client, login):
+def _export_form(html: str) -> tuple[str, list[tuple[str, str]]]:
+    """The confirm panel's export form: (action, its hidden fields)."""
+    form = re.search(r'<form method="get" action="([^"]+)"[^>]*>(.*?)</form>', html, re.S)
+    assert form, html
+    fields = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form.group(2))
+    return form.group(1), fields
+
+
+def test_bulk_export_of_checked_leads_goes_to_the_exporter_with_their_ids(app, hx, login):
     with app.app_context():
         evil = LeadFactory(title="=HYPERLINK(\"http://x\")", first_name="+Bob", email="a@b.c",
                            tags=[TagFactory(name="@tag")])
         other = LeadFactory(title="Other")
         evil_id, other_id = evil.id, other.id
-    login("marketeer")
-    response = client.post("/admin/leads/bulk/export", data={
+    login("marketeer", client_=hx)
+    panel = hx.post("/admin/leads/bulk/confirm", data={
         "action": "export", "scope": "checked", "lead_ids": [evil_id]})
+    assert panel.status_code == 200 and "CSV or Excel" in body(panel)
+    action, fields = _export_form(body(panel))
+    assert action == "/admin/leads/export" and fields == [("lead_ids", str(evil_id))]
+    page = hx.get(action, query_string=fields)
+    assert page.status_code == 200 and "selected on the lead list" in body(page)
+    assert 'name="format" value="xlsx"' in body(page)
+    response = hx.get("/admin/leads/export/file", query_string=[
+        *fields, ("columns", "id"), ("columns", "title"), ("columns", "first_name"),
+        ("columns", "tags"), ("format", "csv")])
     assert response.status_code == 200 and response.mimetype == "text/csv"
-    assert response.headers["Content-Disposition"].startswith('attachment; filename="leads-')
-    rows = list(csv.reader(io.StringIO(body(response))))
-    assert rows[0][:3] == ["ID", "Title", "Contact"]
-    assert len(rows) == 2 and rows[1][0] == str(evil_id)
-    assert rows[1][1] == "'=HYPERLINK(\"http://x\")" and rows[1][2].startswith("'+Bob")
-    assert rows[1][11] == "'@tag"
-    assert str(other_id) not in [row[0] for row in rows]
+    assert 'filename="leads-selection-' in response.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(body(response).lstrip("\ufeff"))))
+    assert rows == [["Lead ID", "Title", "First name", "Tags"],
+                    [str(evil_id), "'=HYPERLINK(\"http://x\")", "'+Bob", "'@tag"]]
+    assert str(other_id) not in body(response)
 
 
-def test_bulk_export_of_all_matching_uses_the_filters(app, client, login):
+def test_bulk_export_of_all_matching_hands_the_filter_to_the_exporter(app, hx, login):
     make_leads(app, 2, city="Oslo")
     make_leads(app, 1, city="Lima")
-    login("admin")
-    response = client.post("/admin/leads/bulk/export", data={
+    login("admin", client_=hx)
+    panel = hx.post("/admin/leads/bulk/confirm", data={
         "action": "export", "scope": "all", "query": "city=oslo"})
-    rows = list(csv.reader(io.StringIO(body(response))))
-    assert len(rows) == 3 and {row[12] for row in rows[1:]} == {"Oslo"}
+    _action, fields = _export_form(body(panel))
+    assert fields == [("city", "oslo")]
+    response = hx.get("/admin/leads/export/file", query_string=[
+        *fields, ("columns", "city"), ("format", "xlsx")])
+    assert response.status_code == 200 and "spreadsheetml" in response.mimetype
+    sheet = load_workbook(io.BytesIO(response.get_data())).active
+    assert [row[0] for row in sheet.iter_rows(values_only=True)] == ["City", "Oslo", "Oslo"]
+
+
+def test_old_bulk_export_post_redirects_to_the_export_page(app, client, login):
+    ids = make_leads(app, 2)
+    login("marketeer")
+    response = client.post("/admin/leads/bulk/export", data={
+        "action": "export", "scope": "checked", "lead_ids": ids})
+    assert response.status_code == 303
+    assert response.headers["Location"] == (
+        f"/admin/leads/export?lead_ids={ids[0]}&lead_ids={ids[1]}")
+    assert not hasattr(bulk, "export_csv") and not hasattr(bulk, "safe_cell")  # one CSV escape
+
