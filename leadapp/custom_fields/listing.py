@@ -19,7 +19,7 @@ from ..extensions import db
 from ..leads.models import Lead
 from . import types
 from .models import CustomField, FieldKind, LeadFieldValue, column_of
-from .services import list_fields, option_clause
+from .services import like_escape, list_fields, option_clause
 
 RANGE_KINDS = (FieldKind.number, FieldKind.decimal, FieldKind.date)
 UNCASED_KINDS = (FieldKind.number, FieldKind.decimal, FieldKind.date, FieldKind.yes_no)
@@ -100,7 +100,7 @@ def _parse_one(item: CustomField, param: str, value: str) -> CustomFilter | str:
 
 
 def _pattern(term: str) -> str:
-    return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return "%" + like_escape(term) + "%"
 
 
 def _test(spec: CustomFilter) -> ColumnElement[bool]:

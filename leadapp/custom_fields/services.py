@@ -199,10 +199,17 @@ def deleted_exports() -> list[DeletedFieldExport]:
                                    .order_by(DeletedFieldExport.created_at.desc())))
 
 
+def like_escape(term: str) -> str:
+    """`term` with LIKE's wildcards escaped (use with escape="\\"): a "%" or "_" in a
+    choice or search term matches only itself."""
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def option_clause(item: CustomField, option: str) -> Any:
+    """Rows of `item` holding `option` (one of a multi-choice's |a|b| list, or the choice)."""
     if item.kind == FieldKind.multi_choice:
-        pattern = f"%{types.SEPARATOR}{option}{types.SEPARATOR}%"
-        return func.lower(LeadFieldValue.text_value).like(pattern.lower())
+        pattern = f"%{types.SEPARATOR}{like_escape(option)}{types.SEPARATOR}%"
+        return func.lower(LeadFieldValue.text_value).like(pattern.lower(), escape="\\")
     return func.lower(LeadFieldValue.text_value) == option.lower()
 
 

@@ -7,6 +7,7 @@ accept and refuse the same values with the same messages.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -23,6 +24,7 @@ NUMBER_LIMIT = Decimal("1e15")
 YES = {"yes", "y", "true", "1", "on", "ja", "x"}
 NO = {"no", "n", "false", "0", "off", "nein"}
 SEPARATOR = "|"
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 class _UrlField:  # WTForms' URL validator reads `.data` from a field-like object
@@ -53,24 +55,39 @@ def parse(field: CustomField, raw: Any) -> Any:
     return _PARSERS[field.kind](field, raw)
 
 
+def _scalar(field: CustomField, raw: Any) -> str:
+    """`raw` as text; a JSON object or list (from the API) is refused, not stored as its repr."""
+    if isinstance(raw, dict | list | tuple | set):
+        raise ValueError(f"{field.label}: send a single text value, not a list or an object.")
+    return str(raw).strip()
+
+
 def _text(field: CustomField, raw: Any, limit: int = TEXT_MAX) -> str:
-    value = str(raw).strip()
+    value = _scalar(field, raw)
     if len(value) > limit:
         raise ValueError(f"{field.label}: use at most {limit} characters.")
     return value
 
 
+# A plain number: digits, an optional dot decimal part, an optional exponent (spreadsheets
+# write 1.5E+3). Anything else (decimal commas, dot groups) is refused rather than guessed.
+PLAIN_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+# Comma thousands groups as in 1,234,567.50: a comma followed by exactly three digits, each time.
+COMMA_GROUPS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")
+# Spaces people (and spreadsheets) put between digit groups: plain, no-break, narrow no-break.
+GROUP_SPACES = str.maketrans("", "", " \u00a0\u202f")
+
+
 def _number(field: CustomField, raw: Any) -> Decimal:
-    if isinstance(raw, bool):
+    if isinstance(raw, bool) or not isinstance(raw, str | int | float | Decimal):
         raise ValueError(f"{field.label}: enter a number.")
-    text = str(raw).strip().replace(" ", "").replace(",", "") if isinstance(raw, str) else raw
+    text = _number_text(field, raw.translate(GROUP_SPACES) if isinstance(raw, str) else str(raw))
     try:
-        value = Decimal(str(text))
+        value = Decimal(text) if PLAIN_NUMBER.fullmatch(text) else None
     except InvalidOperation:
         value = None
     if value is None or not value.is_finite():
-        example = "1250.50" if field.kind == FieldKind.decimal else "42"
-        raise ValueError(f"{field.label}: enter a number such as {example}.")
+        raise ValueError(f"{field.label}: enter a number such as {_example(field)}.")
     if abs(value) >= NUMBER_LIMIT:
         raise ValueError(f"{field.label}: the number is too large.")
     if field.kind == FieldKind.number:
@@ -82,15 +99,45 @@ def _number(field: CustomField, raw: Any) -> Decimal:
     return value.quantize(Decimal("0.01"))
 
 
+def _example(field: CustomField) -> str:
+    return "1250.50" if field.kind == FieldKind.decimal else "42"
+
+
+def _number_text(field: CustomField, text: str) -> str:
+    """`text` without thousands commas, when they can only be thousands commas.
+
+    "12,5" or "1.234,50" (a decimal comma) would silently become 125 or 1.23 if commas were
+    dropped, so a comma is accepted only between groups of three digits, and in a money field
+    "1,234" (1234, or 1.234 with a decimal comma?) also needs its decimals: 1,234.00."""
+    if "," not in text:
+        return text
+    groups = COMMA_GROUPS.fullmatch(text)
+    ambiguous = (field.kind == FieldKind.decimal and groups is not None
+                 and groups.group(2) is None and text.count(",") == 1)
+    if groups is None or ambiguous:
+        raise ValueError(
+            f"{field.label}: “{text}” is ambiguous. Use a dot for decimals and commas only "
+            f"between groups of three digits, e.g. {_example(field)} or "
+            f"{'1,250.50' if field.kind == FieldKind.decimal else '1,250'}.")
+    return text.replace(",", "")
+
+
 def _date(field: CustomField, raw: Any) -> date:
     if isinstance(raw, datetime):
         return raw.date()
     if isinstance(raw, date):
         return raw
+    text = str(raw).strip() if isinstance(raw, str) else ""
     try:
-        return date.fromisoformat(str(raw).strip()[:10])
+        if ISO_DATE.fullmatch(text):
+            return date.fromisoformat(text)
+        # An ISO timestamp (an API client sending a datetime) keeps its date; other trailing
+        # text ("2026-01-31garbage") is refused rather than cut off.
+        if ISO_DATE.fullmatch(text[:10]) and text[10:11] in ("T", " "):
+            return datetime.fromisoformat(text).date()
     except ValueError:
-        raise ValueError(f"{field.label}: enter a date like 2026-01-31.") from None
+        pass
+    raise ValueError(f"{field.label}: enter a date like 2026-01-31.")
 
 
 def _yes_no(field: CustomField, raw: Any) -> bool:
@@ -105,7 +152,7 @@ def _yes_no(field: CustomField, raw: Any) -> bool:
 
 
 def _option(field: CustomField, raw: Any) -> str:
-    text = str(raw).strip()
+    text = _scalar(field, raw)
     for option in field.options or []:
         if option.lower() == text.lower():
             return option
@@ -114,6 +161,8 @@ def _option(field: CustomField, raw: Any) -> str:
 
 
 def _choices(field: CustomField, raw: Any) -> list[str]:
+    if isinstance(raw, dict):
+        raise ValueError(f"{field.label}: send a list of choices, not an object.")
     if isinstance(raw, (list, tuple, set)):
         items = list(raw)
     else:  # a CSV cell or query value: "a|b" or "a, b"

@@ -111,3 +111,21 @@ def test_openapi_describes_the_custom_fields_object(app, client):
     for name in ("Lead", "LeadInput", "LeadPatch"):
         assert doc["components"]["schemas"][name]["properties"]["custom_fields"] == {
             "$ref": "#/components/schemas/CustomFields"}
+
+
+
+@pytest.mark.parametrize(("values", "message"), [
+    ({"note": {"nested": "value"}}, "Note: send a single text value, not a list or an object"),
+    ({"note": ["a", "b"]}, "Note: send a single text value, not a list or an object"),
+    ({"deal": "12,5"}, "Deal: “12,5” is ambiguous"),
+    ({"when": "2026-01-31garbage"}, "When: enter a date like 2026-01-31"),
+])
+def test_object_list_decimal_comma_or_dated_garbage_is_422_not_stored(app, call, values,
+                                                                      message):
+    make_field(app, "Note", FieldKind.text)
+    make_field(app, "When", FieldKind.date)
+    _fields(app)
+    response = call("post", "/api/leads", json={**NEW_LEAD, "custom_fields": values})
+    assert response.status_code == 422
+    assert message in response.get_json()["message"]
+    assert "custom_fields." + next(iter(values)) in response.get_json()["errors"]

@@ -81,3 +81,63 @@ def test_storage_round_trip_and_display(app_ctx):
     assert types.display(_field(FieldKind.yes_no), False) == "No"
     assert types.as_json(_field(FieldKind.decimal), Decimal("3.10")) == "3.10"
     assert types.as_json(_field(FieldKind.number), Decimal("7")) == 7
+
+
+@pytest.mark.parametrize(("kind", "raw", "expected"), [
+    (FieldKind.decimal, "1,234.50", Decimal("1234.50")),
+    (FieldKind.decimal, "-1,234,567.5", Decimal("-1234567.50")),
+    (FieldKind.decimal, "1,234,567", Decimal("1234567.00")),
+    (FieldKind.decimal, "1\u00a0234.5", Decimal("1234.50")),
+    (FieldKind.number, "1,234", Decimal("1234")),
+    (FieldKind.number, "1,234,567", Decimal("1234567")),
+    (FieldKind.decimal, 12.5, Decimal("12.50")),
+])
+def test_parse_number_with_unambiguous_thousands_commas_accepts(app_ctx, kind, raw, expected):
+    assert types.parse(_field(kind), raw) == expected
+
+
+@pytest.mark.parametrize(("kind", "raw"), [
+    (FieldKind.decimal, "12,5"),       # a decimal comma used to become 125.00
+    (FieldKind.number, "12,5"),        # ... and 125
+    (FieldKind.decimal, "1.234,50"),   # dot groups, decimal comma
+    (FieldKind.decimal, "1,234"),      # 1234 or 1.234?
+    (FieldKind.number, "1,23"),
+    (FieldKind.decimal, "1,2345.00"),
+    (FieldKind.number, "12,500,5"),
+])
+def test_parse_number_with_ambiguous_commas_refuses_and_names_the_format(app_ctx, kind, raw):
+    with pytest.raises(ValueError, match=r"ambiguous\. Use a dot for decimals and commas only "
+                                         r"between groups of three digits"):
+        types.parse(_field(kind), raw)
+
+
+@pytest.mark.parametrize("raw", ["1_000", "NaN", "0x10", {"amount": 5}, [5]])
+def test_parse_number_not_plain_refuses(app_ctx, raw):
+    with pytest.raises(ValueError, match="enter a number"):
+        types.parse(_field(FieldKind.decimal), raw)
+
+
+@pytest.mark.parametrize("raw", ["2026-01-31garbage", "2026-01-3112", "2026-01-31T",
+                                 "20260131", "2026-01-31 next week"])
+def test_parse_date_with_trailing_text_refuses(app_ctx, raw):
+    with pytest.raises(ValueError, match="enter a date like 2026-01-31"):
+        types.parse(_field(FieldKind.date), raw)
+
+
+def test_parse_date_from_an_iso_timestamp_keeps_its_date(app_ctx):
+    field = _field(FieldKind.date)
+    assert types.parse(field, "2026-01-31T23:30:00+02:00") == date(2026, 1, 31)
+    assert types.parse(field, "2026-01-31 08:00") == date(2026, 1, 31)
+
+
+@pytest.mark.parametrize("kind", [FieldKind.text, FieldKind.long_text, FieldKind.url,
+                                  FieldKind.email, FieldKind.phone, FieldKind.choice])
+@pytest.mark.parametrize("raw", [{"name": "Acme"}, ["Acme"]])
+def test_parse_text_kinds_given_an_object_or_list_refuse(app_ctx, kind, raw):
+    with pytest.raises(ValueError, match="single text value, not a list or an object"):
+        types.parse(_field(kind, options=["Acme"]), raw)
+
+
+def test_parse_multi_choice_given_an_object_refuses(app_ctx):
+    with pytest.raises(ValueError, match="list of choices, not an object"):
+        types.parse(_field(FieldKind.multi_choice, options=["Red"]), {"Red": True})
