@@ -150,11 +150,14 @@ def _value_map(prefix: str) -> dict[str, str]:
 @require("leads.import")
 def run(job_id: int) -> Response:
     job = _job(job_id)
+    chosen = {"sources": _value_map("source"), "tags": _value_map("tag"),
+              "campaigns": _value_map("campaign")}
     try:
-        services.start(job, {"sources": _value_map("source"), "tags": _value_map("tag"),
-                             "campaigns": _value_map("campaign")})
+        services.start(job, chosen)
     except DomainError as error:
-        return _job_page(job, error.status, step="preview", run_error=error.message)
+        # Back with the user's choices, not every one reset to "create new".
+        return _job_page(job, error.status, step="preview", run_error=error.message,
+                         chosen=chosen)
     job_queue().enqueue(job.id)
     return _go("imports.job", job_id=job.id)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from itertools import islice
@@ -440,9 +440,12 @@ def undo(job: ImportJob, actor: User) -> UndoSummary:
     leads_changed_in_bulk.send(None, lead_ids=created_ids, event="lead.deleted", actor=actor,
                                changes={}, via="import")
     restored, kept = _restore_updates(job, actor, now)
+    summary = UndoSummary(len(created_ids), restored, kept)
+    # Kept with the job, so its result page says what the undo did whenever it is opened.
+    job.options = {**(job.options or {}), "undo": asdict(summary)}
     job.status = ImportStatus.undone
     db.session.commit()
-    return UndoSummary(len(created_ids), restored, kept)
+    return summary
 
 
 RESTORE_CHUNK = 1000

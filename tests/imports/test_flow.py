@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from decimal import Decimal
 
 from sqlalchemy import event, func, select
@@ -304,6 +305,51 @@ def test_run_with_bogus_value_choice_is_refused(app, client, login, start_import
     assert response.status_code == 422
     assert "Choose an existing value" in response.get_data(as_text=True)
     assert job_of(app, job_id).status == ImportStatus.previewed
+
+
+def test_refused_run_keeps_the_value_choices_the_user_made(app, client, login, start_import):
+    login()
+    with app.app_context():
+        call = db.session.scalar(select(LeadSource.id).where(LeadSource.name == "Call"))
+        tag = TagFactory(name="existing").id
+    job_id = start_import(rows_file(["A", "", "", "Expo", "", "", "fresh"],
+                                    ["B", "", "", "Fair", "", "", ""]))
+    response = client.post(f"/admin/leads/import/{job_id}/run", data={
+        "source-name-0": "Expo", "source-0": str(call),
+        "source-name-1": "Fair", "source-1": "999999",  # gone since: refused
+        "tag-name-0": "fresh", "tag-0": str(tag)})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Choose an existing value" in page
+    assert re.search(rf'<select id="source-0".*?<option value="{call}" selected>', page, re.S)
+    assert re.search(rf'<select id="tag-0".*?<option value="{tag}" selected>', page, re.S)
+    fair = re.search(r'<select id="source-1".*?</select>', page, re.S).group(0)
+    assert " selected" not in fair  # the refused choice falls back to "create new"
+
+
+def test_undo_result_says_how_many_updated_leads_were_kept(app, client, login, start_import,
+                                                           run_job):
+    login()
+    edited = existing_lead(app, title="A", email="a@example.com", city="Paris")
+    untouched = existing_lead(app, title="B", email="b@example.com", city="Lyon")
+    job_id = start_import(rows_file(["A", "a@example.com", "", "Call", "", "Rome", ""],
+                                    ["B", "b@example.com", "", "Call", "", "Oslo", ""],
+                                    ["New", "c@example.com", "", "Call", "", "", ""]),
+                          mode="update")
+    run_job(job_id)
+    with app.app_context():
+        db.session.get(Lead, edited).city = "Edited since"
+        db.session.commit()
+    assert client.post(f"/admin/leads/import/{job_id}/undo").status_code == 303
+    assert job_of(app, job_id).options["undo"] == {"trashed": 1, "restored": 1, "kept": 1}
+    page = client.get(f"/admin/leads/import/{job_id}").get_data(as_text=True)
+    assert 'id="import-undone"' in page
+    assert "1 new lead went to the trash" in page
+    assert "1 updated lead got its previous values back" in page
+    assert "1 updated lead kept its current values" in page
+    with app.app_context():
+        assert db.session.get(Lead, edited).city == "Edited since"
+        assert db.session.get(Lead, untouched).city == "Lyon"
 
 
 def test_run_on_real_worker_thread_finishes_in_background(app, client, login, start_import):
