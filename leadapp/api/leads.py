@@ -6,8 +6,6 @@ answer with lead_serializers. Token auth, body limits and rate limits come from 
 
 from __future__ import annotations
 
-from datetime import date
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask import Response, g, request, url_for
@@ -24,7 +22,7 @@ from ..leads.models import Lead
 from ..leads.scope import can_see_lead
 from ..pipeline import services as pipeline_services
 from ..pipeline.models import LossReason, Stage
-from . import lead_input, lead_query
+from . import convert_input, lead_input, lead_query
 from .idempotency import idempotent
 from .lead_serializers import lead_summary, lead_to_dict
 from .request import parse_id, read_body
@@ -288,53 +286,6 @@ def move_lead(lead_id: str) -> Response:
     return lead_response(lead)
 
 
-CONVERT_KEYS = {"company_id", "company", "contact_id", "contact", "opportunity_name", "amount",
-                "owner_id", "owner", "expected_close", "version"}
-
-
-def _plan(lead: Lead, body: dict[str, Any]) -> tuple[conversion.Plan, dict[str, str]]:
-    """The default proposal (the lead's company and primary contact, else new ones from its
-    fields) with whatever the body overrides."""
-    errors = {key: f"{key} is not a conversion field." for key in set(body) - CONVERT_KEYS}
-    plan = conversion.default_plan(lead)
-    for key in ("company", "contact"):
-        value = body.get(key)
-        if isinstance(value, dict):
-            fields = conversion.COMPANY_FIELDS if key == "company" else conversion.CONTACT_FIELDS
-            given = {name: str(value.get(name) or "") for name in fields if name in value}
-            setattr(plan, key, {**getattr(plan, key), **given})
-            setattr(plan, f"{key}_id", None)
-        elif value is not None:
-            errors[key] = f"{key} must be an object with the new {key}'s fields."
-        raw_id = body.get(f"{key}_id")
-        if raw_id is not None:
-            if isinstance(raw_id, bool) or not isinstance(raw_id, int):
-                errors[f"{key}_id"] = f"{key}_id must be an id."
-            else:
-                setattr(plan, f"{key}_id", raw_id)
-    _plan_scalars(plan, body, errors)
-    return plan, errors
-
-
-def _plan_scalars(plan: conversion.Plan, body: dict[str, Any], errors: dict[str, str]) -> None:
-    if "opportunity_name" in body:
-        plan.opportunity_name = str(body["opportunity_name"] or "")
-    if body.get("amount") not in (None, ""):
-        try:
-            plan.amount = Decimal(str(body["amount"]))
-        except InvalidOperation:
-            errors["amount"] = "amount must be a number such as 1250.50."
-    if body.get("expected_close"):
-        try:
-            plan.expected_close = date.fromisoformat(str(body["expected_close"]))
-        except ValueError:
-            errors["expected_close"] = "Enter a date like 2026-01-31."
-    owner = body.get("owner_id", body.get("owner"))
-    if owner is not None:
-        owner = lead_input._resolve("owner_id", owner, actor(), errors)
-        plan.owner_id = int(owner) if owner else None
-
-
 @bp.post("/leads/<lead_id>/convert")
 @idempotent
 def convert_lead(lead_id: str) -> Response:
@@ -343,12 +294,15 @@ def convert_lead(lead_id: str) -> Response:
     lead = load_lead(lead_id)
     body = read_body()
     version = expected_version(lead, body)
-    plan, errors = _plan(lead, body)
-    if errors:
-        return validation_failed(errors)
+    try:
+        plan = convert_input.plan(lead, body, actor())
+    except lead_input.BadInput as bad:
+        return validation_failed(bad.errors)
     try:
         result = conversion.convert_lead(lead, plan, actor(), version)
     except DomainError as error:
+        if error.field:  # the service names the page's form fields
+            error.field = convert_input.api_name(error.field)
         return domain_error(error, lead.id)
     return json_response({"status": True, "message": f"Lead converted: {result.summary()}.",
                           "created": conversion.payload(result), "data": lead_to_dict(lead)})

@@ -14,12 +14,13 @@ from wtforms import (
     SelectField,
     StringField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..form_helpers import optional_int
 from ..leads.forms import (
     EMAIL_CHECK,
     URL_CHECK,
+    check_money,
     check_phone,
     check_tin,
     strip,
@@ -61,8 +62,7 @@ class ContactForm(FlaskForm):
 class OpportunityForm(FlaskForm):
     name = StringField("Name", [DataRequired("Give the opportunity a name."), Length(max=255)],
                        filters=F)
-    amount = DecimalField("Amount", [Optional(), NumberRange(min=0, message="Enter 0 or more.")],
-                          places=2)
+    amount = DecimalField("Amount", [Optional(), check_money], places=2)
     company_id = SelectField("Company", coerce=optional_int, validators=[Optional()],
                              validate_choice=False)
     owner_id = SelectField("Owner", coerce=optional_int, validators=[Optional()],
@@ -99,23 +99,27 @@ class ConvertForm(FlaskForm):
                                   filters=F)
     company_tin = StringField("TIN", [Optional(), Length(max=20), check_tin], filters=F)
     company_city = StringField("City", [Length(max=120)], filters=F)
+    # Not on the page's form (so empty there); the API's convert may send them.
+    company_industry = StringField("Industry", [Length(max=120)], filters=F)
     contact_choice = RadioField("Contact", validate_choice=False)
     contact_first_name = StringField("First name", [Length(max=100)], filters=F)
     contact_last_name = StringField("Last name", [Length(max=100)], filters=F)
     contact_email = StringField("Email", [Optional(), Length(max=254), EMAIL_CHECK], filters=F)
     contact_phone = StringField("Phone", [Length(max=40), check_phone], filters=F)
     contact_position = StringField("Position", [Length(max=120)], filters=F)
+    contact_middle_name = StringField("Middle name", [Length(max=100)], filters=F)
+    contact_mobile = StringField("Mobile", [Length(max=40), check_phone], filters=F)
     opportunity_name = StringField("Opportunity name", [
         DataRequired("Give the opportunity a name."), Length(max=255)], filters=F)
-    amount = DecimalField("Amount", [Optional(), NumberRange(min=0, message="Enter 0 or more.")],
-                          places=2)
+    amount = DecimalField("Amount", [Optional(), check_money], places=2)
     owner_id = SelectField("Owner", coerce=optional_int, validators=[Optional()])
     expected_close = DateField("Expected close", [Optional()])
     version = HiddenField(filters=[optional_int])
 
-    NEW_COMPANY = ("company_name", "company_website", "company_tin", "company_city")
+    NEW_COMPANY = ("company_name", "company_website", "company_tin", "company_city",
+                   "company_industry")
     NEW_CONTACT = ("contact_first_name", "contact_last_name", "contact_email", "contact_phone",
-                   "contact_position")
+                   "contact_position", "contact_middle_name", "contact_mobile")
 
     def validate(self, extra_validators: Any = None) -> bool:
         super().validate(extra_validators)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Any
 
 import phonenumbers
@@ -25,7 +26,6 @@ from wtforms.validators import (
     DataRequired,
     Email,
     Length,
-    NumberRange,
     Optional,
     ValidationError,
 )
@@ -68,6 +68,24 @@ def check_tin(_form: Any, field: Field) -> None:
         field.data = digits
 
 
+MAX_MONEY = Decimal("999999999999.99")  # Numeric(14, 2): the budget and amount columns
+
+
+def check_money(_form: Any, field: Field) -> None:
+    """0 up to what the column holds. DecimalField also parses "NaN", "Infinity" and "1e400":
+    NumberRange cannot compare a NaN (it raises), SQLite stored Infinity and PostgreSQL refused
+    the row with a numeric overflow, so every one of them is a field error here."""
+    value = field.data
+    if value is None:
+        return
+    if not value.is_finite():
+        raise ValidationError("Enter a number such as 1250.50.")
+    if value < 0:
+        raise ValidationError("Enter 0 or more.")
+    if value > MAX_MONEY:
+        raise ValidationError("Enter at most 999,999,999,999.99.")
+
+
 URL_CHECK = URL(require_tld=True, message="Enter a full web address, e.g. https://example.com.")
 EMAIL_CHECK = Email(message="Enter an email address like name@example.com.",
                     check_deliverability=False)
@@ -104,8 +122,7 @@ class LeadForm(FlaskForm):
     team_id = SelectField("Team", coerce=optional_int, validators=[Optional()])
     city = StringField("City", [Length(max=120)], filters=F)
     channel = StringField("Content distribution channel", [Length(max=120)], filters=F)
-    budget = DecimalField("Budget", [Optional(), NumberRange(min=0, message="Enter 0 or more.")],
-                          places=2)
+    budget = DecimalField("Budget", [Optional(), check_money], places=2)
     currency = SelectField("Currency", choices=CURRENCIES, default="USD")
     start_date = DateField("Start date", [Optional()])
     deadline = DateField("Deadline", [Optional()])
@@ -180,8 +197,7 @@ def field_form(kind: str, label: str, *, required: bool = False, max_len: int = 
     elif kind == "date":
         field = DateField(label, checks)
     elif kind == "money":
-        field = DecimalField(label, [*checks, NumberRange(min=0, message="Enter 0 or more.")],
-                             places=2)
+        field = DecimalField(label, [*checks, check_money], places=2)
     elif kind == "currency":
         field = SelectField(label, choices=CURRENCIES)
     else:
