@@ -18,6 +18,7 @@ from flask_login import current_user
 from ..auth.permissions import require
 from ..errors import DomainError
 from ..extensions import db, htmx
+from ..leads.scope import can_see_lead
 from ..web import render
 from . import services
 from .forms import (
@@ -120,6 +121,10 @@ def _detail_context(kind: Kind, row: Any) -> dict[str, Any]:
     elif isinstance(row, Contact):
         context.update(leads=services.contact_leads(row, current_user),
                        opportunities=services.contact_opportunities(row))
+    elif isinstance(row, Opportunity):
+        # Opportunities are for everyone; the lead they came from only for who may see it.
+        lead = row.lead
+        context["source_lead"] = lead if lead and can_see_lead(current_user, lead) else None
     if kind.merger is not None:
         context.update(merge_form=MergeForm(formdata=None), targets=services.merge_targets(row))
     context["usage"] = (services.company_usage(row) if isinstance(row, Company) else

@@ -34,6 +34,9 @@ from leadapp.sources.models import Campaign, LeadSource, Spend
 
 DEMO_PASSWORD = "demo-password"
 ROLE_EMAILS = {role: f"{role.value}@demo.leadapp.example" for role in Role}
+# What the hidden lead's comment and file say, so a page that leaks them can be caught.
+HIDDEN_COMMENT = "Secret note on the hidden lead."
+HIDDEN_FILE = "hidden-contract.pdf"
 
 
 @dataclass
@@ -46,6 +49,7 @@ class Dataset:
     hidden_attachment_id: int = 0
     hidden_comment_id: int = 0
     hidden_link_id: int = 0
+    capture_api_key: str = ""          # the plain API key of the dataset's capture form
 
 
 def _first(model: Any, *where: Any) -> int:
@@ -65,14 +69,14 @@ def seed() -> Dataset:
     admin, sales = _user(Role.admin), _user(Role.sales)
     hidden = _hidden_lead(sales)
     data.hidden_lead_id = hidden.id
-    data.hidden_comment_id = _comment(hidden, admin)
-    data.hidden_attachment_id = _attachment(hidden, admin)
+    data.hidden_comment_id = _comment(hidden, admin, HIDDEN_COMMENT)
+    data.hidden_attachment_id = _attachment(hidden, admin, HIDDEN_FILE)
     data.hidden_link_id = _link(hidden)
     visible = _visible_lead(sales)
     _comment(visible, admin)
     _attachment(visible, admin)
     _link(visible)
-    form, _ = _capture_form()
+    form, data.capture_api_key = _capture_form()
     _extras(admin, form)
     data.tokens = {role: issue_token(_user(role), f"walk {role.value}")[1] for role in Role}
     data.ids = _ids(visible, form)
@@ -99,15 +103,15 @@ def _visible_lead(sales: User) -> Lead:
     return lead
 
 
-def _comment(lead: Lead, author: User) -> int:
-    comment = Comment(lead_id=lead.id, author_id=author.id, body="Called, left a voicemail.")
+def _comment(lead: Lead, author: User, body: str = "Called, left a voicemail.") -> int:
+    comment = Comment(lead_id=lead.id, author_id=author.id, body=body)
     db.session.add(comment)
     db.session.commit()
     return comment.id
 
 
-def _attachment(lead: Lead, actor: User) -> int:
-    upload = FileStorage(io.BytesIO(b"%PDF-1.4 quote"), filename="quote.pdf",
+def _attachment(lead: Lead, actor: User, name: str = "quote.pdf") -> int:
+    upload = FileStorage(io.BytesIO(b"%PDF-1.4 quote"), filename=name,
                          content_type="application/pdf")
     return save_upload(lead, upload, actor).id
 
