@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
 
@@ -103,6 +106,10 @@ class Config:
     WEBHOOKS_CACHE_SECONDS = _int("WEBHOOKS_CACHE_SECONDS", 5)
     WEBHOOKS_KEEP_DAYS = _int("WEBHOOKS_KEEP_DAYS", 30)
     TRUST_PROXY = _bool("TRUST_PROXY")
+    # Reports: the zone whose midnights start and end a day, week and month (an IANA name), and
+    # the currency the report shows first and in which spend is recorded.
+    APP_TIMEZONE = os.environ.get("APP_TIMEZONE", "").strip() or "UTC"
+    DEFAULT_CURRENCY = os.environ.get("DEFAULT_CURRENCY", "").strip().upper() or "USD"
     TESTING = False
     DEBUG = _bool("FLASK_DEBUG")
 
@@ -119,4 +126,24 @@ def check_secret(config: dict) -> None:
             "SECRET_KEY is missing or too short. Set SECRET_KEY to a long random value "
             '(python -c "import secrets; print(secrets.token_hex(32))"), or FLASK_DEBUG=1 for '
             "local development."
+        )
+
+
+def check_report_settings(config: Mapping[str, Any]) -> None:
+    """Refuse to start with a time zone or currency the reports could not use, rather than fail
+    (or silently fall back to UTC) on the first report request."""
+    name = str(config.get("APP_TIMEZONE") or "UTC")
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise RuntimeError(
+            f"APP_TIMEZONE must be an IANA time zone name such as UTC, Europe/Berlin or "
+            f"America/New_York, not {name!r}."
+        ) from None
+    from .leads.forms import CURRENCIES  # the codes a lead can carry
+
+    currency = str(config.get("DEFAULT_CURRENCY") or "USD")
+    if currency not in CURRENCIES:
+        raise RuntimeError(
+            f"DEFAULT_CURRENCY must be one of {', '.join(CURRENCIES)}, not {currency!r}."
         )

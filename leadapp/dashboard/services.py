@@ -21,6 +21,7 @@ from ..extensions import db
 from ..leads.models import Lead
 from ..leads.scope import scoped
 from ..pipeline.models import Pipeline, Stage, StageKind
+from ..reports.services import app_zone
 from ..sources.models import LeadSource
 
 RECENT_LIMIT = 8
@@ -54,7 +55,9 @@ def summary(user: User, now: datetime | None = None) -> Summary:
     """The dashboard figures for `user`, respecting which leads the user may see."""
     now = now or utcnow()
     since = now - WEEK
-    month_start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    # The month turns at midnight in APP_TIMEZONE, as in the source report.
+    month_start = now.astimezone(app_zone()).replace(day=1, hour=0, minute=0, second=0,
+                                                     microsecond=0)
     stages = list(db.session.scalars(
         select(Stage).join(Pipeline).order_by(Pipeline.is_default.desc(), Pipeline.name,
                                               Stage.position)))

@@ -1,4 +1,5 @@
-"""The report table as CSV: one row per source (and its expanded campaigns), then the total."""
+"""The report table as CSV: one row per source (and its expanded campaigns), then the total.
+Money headings carry their currency code, so a sheet pasted elsewhere still says what it adds."""
 
 from __future__ import annotations
 
@@ -9,7 +10,17 @@ from typing import Any
 
 from .services import COLUMNS, Report, Row
 
-HEADINGS = [*COLUMNS.values()]
+# Columns in the currency of won revenue, and in the (default) currency of spend.
+REVENUE_COLUMNS = ("revenue",)
+SPEND_COLUMNS = ("spend", "cpl", "cpa")
+
+
+def headings(report: Report) -> list[str]:
+    filters = report.filters
+    units = {**dict.fromkeys(REVENUE_COLUMNS, filters.currency),
+             **dict.fromkeys(SPEND_COLUMNS, filters.spend_currency)}
+    return [f"{heading} ({units[key]})" if key in units else heading
+            for key, heading in COLUMNS.items()]
 
 
 def _cell(value: Any) -> str:
@@ -37,14 +48,19 @@ def report_csv(report: Report) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     filters = report.filters
-    writer.writerow(["Level", "Parent", *HEADINGS])
+    writer.writerow(["Level", "Parent", *headings(report)])
     for row in report.rows:
         writer.writerow(_line(row, "source"))
         for campaign in row.campaigns:
             writer.writerow(_line(campaign, "campaign", row.label))
     writer.writerow(_line(report.total, "total"))
     writer.writerow([])
-    writer.writerow(["Range", filters.start.isoformat(), filters.end.isoformat()])
+    writer.writerow(["Range", filters.start.isoformat(), filters.end.isoformat(),
+                     filters.zone.key])
+    writer.writerow(["Revenue currency", filters.currency])
+    writer.writerow(["Spend currency", filters.spend_currency])
+    for code, count in report.other_currencies:
+        writer.writerow([f"Won leads in {code} left out of revenue", count])
     writer.writerow(["Attribution", report.attribution_label])
     writer.writerow(["Median first response", "hours"])
     return buffer.getvalue()

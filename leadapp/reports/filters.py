@@ -10,8 +10,18 @@ from sqlalchemy import select
 
 from ..auth.models import Team, User
 from ..extensions import db
+from ..leads.forms import CURRENCIES
 from ..pipeline.models import Pipeline, Stage
-from .services import COLUMNS, PRESETS, Attribution, Filters, preset_range
+from .services import (
+    COLUMNS,
+    PRESETS,
+    Attribution,
+    Filters,
+    app_zone,
+    default_currency,
+    local_today,
+    preset_range,
+)
 
 MAX_DAYS = 366 * 5
 
@@ -28,9 +38,13 @@ def _date(raw: Any) -> date | None:
         return None
 
 
-def parse_filters(args: Mapping[str, Any], today: date) -> tuple[Filters, dict[str, str]]:
-    """Filters from the URL; bad custom dates fall back to this month with a message per field."""
+def parse_filters(args: Mapping[str, Any], today: date | None = None
+                  ) -> tuple[Filters, dict[str, str]]:
+    """Filters from the URL; bad custom dates fall back to this month with a message per field.
+    Presets count from `today` in APP_TIMEZONE unless a day is given."""
     errors: dict[str, str] = {}
+    zone = app_zone()
+    today = today or local_today(zone)
     preset = args.get("range", "this_month")
     preset = preset if preset in PRESETS else "this_month"
     start, end = preset_range(preset, today)
@@ -48,6 +62,8 @@ def parse_filters(args: Mapping[str, Any], today: date) -> tuple[Filters, dict[s
             start, end = start_in, end_in
     attribution = args.get("model", Attribution.source.value)
     sort = args.get("sort", "revenue")
+    spend_currency = default_currency()
+    currency = args.get("currency", spend_currency)
     expand = tuple(value for value in args.getlist("expand") if 0 < len(value) <= 200)[:50] \
         if hasattr(args, "getlist") else ()
     return Filters(
@@ -57,7 +73,9 @@ def parse_filters(args: Mapping[str, Any], today: date) -> tuple[Filters, dict[s
         attribution=Attribution(attribution) if attribution in Attribution.__members__
         else Attribution.source,
         sort=sort if sort in COLUMNS else "revenue", desc=args.get("dir", "desc") != "asc",
-        expand=expand), errors
+        expand=expand, zone=zone,
+        currency=currency if currency in CURRENCIES else spend_currency,
+        spend_currency=spend_currency), errors
 
 
 def query_args(filters: Filters, raw: Mapping[str, Any], **changes: Any) -> dict[str, Any]:
@@ -68,8 +86,8 @@ def query_args(filters: Filters, raw: Mapping[str, Any], **changes: Any) -> dict
     return {key: value for key, value in values.items() if value not in (None, "", [])}
 
 
-def choices() -> dict[str, list[tuple[int, str]]]:
-    """Pipelines, stages (for "qualified"), owners and teams for the filter form."""
+def choices() -> dict[str, list[Any]]:
+    """Pipelines, stages (for "qualified"), owners, teams and currencies for the filter form."""
     stages = db.session.execute(
         select(Stage.id, Pipeline.name, Stage.name).join(Pipeline)
         .order_by(Pipeline.is_default.desc(), Pipeline.name, Stage.position))
@@ -82,4 +100,5 @@ def choices() -> dict[str, list[tuple[int, str]]]:
             .order_by(User.name, User.email))],
         "teams": list(db.session.execute(select(Team.id, Team.name).order_by(Team.name))
                       .tuples()),
+        "currencies": CURRENCIES,
     }

@@ -6,10 +6,11 @@ from decimal import Decimal
 from typing import Any
 
 from flask import Blueprint, Response, g, render_template, request, url_for
+from flask.blueprints import BlueprintSetupState
 from flask_login import current_user
 
 from ..auth.permissions import require
-from ..db_types import utcnow
+from ..config import check_report_settings
 from ..web import render
 from . import charts, exporting, services
 from .filters import choices, parse_filters, query_args
@@ -17,13 +18,21 @@ from .filters import choices, parse_filters, query_args
 bp = Blueprint("reports", __name__, url_prefix="/admin/reports")
 
 
+@bp.record_once
+def _check_settings(state: BlueprintSetupState) -> None:
+    # At start-up (registration sees the final config, test overrides included), not at the
+    # first report request.
+    check_report_settings(state.app.config)
+
+
 def _context(with_charts: bool = True) -> dict[str, Any]:
-    filters, errors = parse_filters(request.args, utcnow().date())
+    filters, errors = parse_filters(request.args)
     report = services.source_report(current_user, filters, with_charts=with_charts)
     return {"report": report, "filters": filters, "errors": errors, "columns": services.COLUMNS,
             "short": services.SHORT,
             "charts": charts.build(report) if with_charts else None, "choices": choices(),
             "presets": services.PRESETS, "attributions": services.ATTRIBUTION_LABELS,
+            "zone": filters.zone.key,
             "link": lambda endpoint="reports.sources", **changes: url_for(
                 endpoint, **query_args(filters, request.args, **changes))}
 
@@ -37,13 +46,15 @@ def sources() -> Response:
 @bp.get("/sources/print")
 @require("reports.view")
 def print_view() -> str:
-    return render_template("reports/print.html", today=utcnow().date(), **_context())
+    context = _context()
+    return render_template("reports/print.html", today=services.local_today(
+        context["filters"].zone), **context)
 
 
 @bp.get("/sources/export.csv")
 @require("reports.view")
 def export() -> Response:
-    filters, _ = parse_filters(request.args, utcnow().date())
+    filters, _ = parse_filters(request.args)
     report = services.source_report(current_user, filters, with_charts=False)
     name = f"source-report-{filters.start.isoformat()}-{filters.end.isoformat()}.csv"
     return Response(exporting.report_csv(report), mimetype="text/csv",
@@ -54,9 +65,10 @@ def export() -> Response:
 @require("reports.view")
 def month_cards() -> str:
     """This month's totals as small cards (loaded into the dashboard)."""
-    today = utcnow().date()
+    today = services.local_today(services.app_zone())
     start, _ = services.preset_range("this_month", today)
     return render_template("reports/_partials/month_cards.html", start=start, today=today,
+                           currency=services.default_currency(),
                            total=services.month_figures(current_user, today))
 
 

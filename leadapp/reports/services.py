@@ -2,7 +2,9 @@
 
 Every figure is aggregated by the database (one GROUP BY per table); Python only merges the
 handful of grouped rows and divides. Money is summed as integer cents in SQL, so SQLite (which
-keeps NUMERIC as REAL) and PostgreSQL both give exact Decimals.
+keeps NUMERIC as REAL) and PostgreSQL both give exact Decimals, and only in one currency at a
+time (amounts are never converted). Days, weeks and months are those of APP_TIMEZONE: the range
+becomes two UTC instants for the SQL (so the created_at index still serves it).
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from flask import current_app
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
@@ -38,6 +42,10 @@ from ..sources.models import Campaign, LeadSource, Spend
 
 NO_TOUCH = "(no touch data)"
 NO_CAMPAIGN = "(no campaign)"
+NO_MEDIUM = "(no medium)"
+# Spend is recorded per source and campaign, never per utm_medium.
+ANY_MEDIUM = "(any medium)"
+UTC_ZONE = ZoneInfo("UTC")
 CENT = Decimal("0.01")
 
 
@@ -49,8 +57,8 @@ class Attribution(StrEnum):
 
 ATTRIBUTION_LABELS = {
     Attribution.source: "the lead's source and campaign",
-    Attribution.first_touch: "first touch (utm_source / utm_campaign of the first visit)",
-    Attribution.last_touch: "last touch (utm_source / utm_campaign of the last visit)",
+    Attribution.first_touch: "first touch (utm_source, medium and campaign of the first visit)",
+    Attribution.last_touch: "last touch (utm_source, medium and campaign of the last visit)",
 }
 
 PRESETS = {"this_month": "This month", "last_month": "Last month",
@@ -83,6 +91,9 @@ class Filters:
     sort: str = "revenue"
     desc: bool = True
     expand: tuple[str, ...] = ()
+    zone: ZoneInfo = UTC_ZONE
+    currency: str = "USD"  # of won revenue
+    spend_currency: str = "USD"  # DEFAULT_CURRENCY: spend carries no currency of its own
 
 
 @dataclass
@@ -99,6 +110,8 @@ class Row:
     spend: Decimal = Decimal("0.00")
     days_sum: int = 0
     days_count: int = 0
+    won_elsewhere: int = 0  # won leads whose revenue is in another currency (not in `revenue`)
+    spend_comparable: bool = True  # revenue and spend are in the same currency
     median_response: float | None = None  # hours
     response_seconds: list[int] = field(default_factory=list, repr=False)
     campaigns: list[Row] = field(default_factory=list)
@@ -125,11 +138,13 @@ class Row:
 
     @property
     def ros(self) -> Decimal | None:
+        if not self.spend_comparable:
+            return None  # revenue in one currency over spend in another means nothing
         return _ratio(self.revenue, self.spend, CENT)
 
     def add(self, other: Row) -> None:
         for name in ("leads", "qualified", "won", "lost", "revenue", "spend", "days_sum",
-                     "days_count"):
+                     "days_count", "won_elsewhere"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.response_seconds = self.response_seconds + other.response_seconds
 
@@ -142,6 +157,7 @@ class Report:
     weekly: list[tuple[str, list[tuple[date, int]]]]
     qualify_stage: Stage | None
     attribution_label: str
+    other_currencies: list[tuple[str, int]] = field(default_factory=list)  # (code, won leads)
 
 
 def _ratio(numerator: Decimal, denominator: Any, quantum: Decimal) -> Decimal | None:
@@ -151,8 +167,22 @@ def _ratio(numerator: Decimal, denominator: Any, quantum: Decimal) -> Decimal | 
     return (Decimal(numerator) / Decimal(denominator)).quantize(quantum)
 
 
+def app_zone() -> ZoneInfo:
+    """APP_TIMEZONE (checked at start-up by config.check_report_settings)."""
+    return ZoneInfo(current_app.config.get("APP_TIMEZONE") or "UTC")
+
+
+def default_currency() -> str:
+    return current_app.config.get("DEFAULT_CURRENCY") or "USD"
+
+
+def local_today(zone: ZoneInfo) -> date:
+    """Today's date where the business is, not in UTC: "this month" turns at local midnight."""
+    return datetime.now(zone).date()
+
+
 def preset_range(preset: str, today: date) -> tuple[date, date]:
-    """The inclusive date range of a preset, relative to `today` (UTC)."""
+    """The inclusive date range of a preset, relative to `today` (a local date)."""
     month_start = today.replace(day=1)
     if preset == "last_month":
         end = month_start - timedelta(days=1)
@@ -178,25 +208,70 @@ def _dialect() -> str:
     return db.session.get_bind().dialect.name
 
 
-def _utc_date(ts: Any) -> Any:
-    """The UTC calendar date of a timestamp (ISO text on SQLite, which stores UTC text)."""
+def _text(value: str) -> Any:
+    """A constant rendered into the SQL, so the SELECT and GROUP BY copies of an expression
+    are the same text (PostgreSQL rejects a grouped column whose bind parameters differ)."""
+    return literal(value, literal_execute=True)
+
+
+def _offset(zone: ZoneInfo, second: int) -> int:
+    offset = datetime.fromtimestamp(second, UTC).astimezone(zone).utcoffset()
+    return int(offset.total_seconds()) if offset else 0
+
+
+def _change(zone: ZoneInfo, before: int, after: int) -> int:
+    """The first second at or before `after` (and after `before`) with `after`'s offset."""
+    old = _offset(zone, before)
+    while after - before > 1:
+        middle = (before + after) // 2
+        before, after = (middle, after) if _offset(zone, middle) == old else (before, middle)
+    return after
+
+
+def offset_spans(zone: ZoneInfo, low: datetime, high: datetime) -> list[tuple[datetime, int]]:
+    """(UTC instant it starts, seconds east of UTC) for each offset the zone uses in
+    [low, high): one for UTC or a year without a clock change, three for a year with two."""
+    day = int(low.timestamp())
+    end = int(high.timestamp())
+    spans = [(low, _offset(zone, day))]
+    while day < end:
+        step = min(day + 86400, end)
+        if _offset(zone, step) != spans[-1][1]:
+            start = _change(zone, day, step)
+            spans.append((datetime.fromtimestamp(start, UTC), _offset(zone, start)))
+        day = step
+    return spans
+
+
+def _local_date(ts: Any, filters: Filters) -> Any:
+    """The calendar date of a timestamp in the report's zone. PostgreSQL converts with its
+    own zone database; SQLite has none, so it adds the zone's UTC offset, with one CASE branch
+    per offset in force during the range (clock changes are known in Python)."""
     if _dialect() == "postgresql":
-        return func.date(func.timezone("UTC", ts))
-    return func.substr(ts, 1, 10)
+        return func.date(func.timezone(_text(filters.zone.key), ts))
+    spans = offset_spans(filters.zone, *_bounds(filters))
+    dates = [func.date(ts, _text(f"{offset:+d} seconds")) for _, offset in spans]
+    if len(dates) == 1:
+        return dates[0]
+    # created_at is stored as UTC text, and the bound instant is rendered the same way.
+    return case(*[(ts < start, local) for (start, _), local in zip(spans[1:], dates, strict=False)],
+                else_=dates[-1])
 
 
-def _utc_monday(ts: Any) -> Any:
-    """The Monday (UTC) of a timestamp's week, so the weekly line is grouped by the database."""
+def _local_monday(ts: Any, filters: Filters) -> Any:
+    """The Monday (local) of a timestamp's week, so the weekly line is grouped by the database."""
     if _dialect() == "postgresql":
-        return cast(func.date_trunc("week", func.timezone("UTC", ts)), db.Date)
-    return func.date(_utc_date(ts), "-6 days", "weekday 1")
+        local = func.timezone(_text(filters.zone.key), ts)
+        return cast(func.date_trunc(_text("week"), local), db.Date)
+    return func.date(_local_date(ts, filters), _text("-6 days"), _text("weekday 1"))
 
 
-def _days_between(later: Any, earlier_ts: Any) -> Any:
-    """Whole days from the UTC date of a timestamp to a date."""
+def _days_between(later: Any, earlier_ts: Any, filters: Filters) -> Any:
+    """Whole days from the local date of a timestamp to a date."""
     if _dialect() == "postgresql":
-        return later - _utc_date(earlier_ts)
-    return cast(func.julianday(later) - func.julianday(_utc_date(earlier_ts)), BigInteger)
+        return later - _local_date(earlier_ts, filters)
+    return cast(func.julianday(later) - func.julianday(_local_date(earlier_ts, filters)),
+                BigInteger)
 
 
 def _seconds_between(later: Any, earlier: Any) -> Any:
@@ -206,9 +281,12 @@ def _seconds_between(later: Any, earlier: Any) -> Any:
 
 
 def _bounds(filters: Filters) -> tuple[datetime, datetime]:
-    """UTC midnight at the start of `start` and just after the end of `end`."""
-    return (datetime.combine(filters.start, time.min, UTC),
-            datetime.combine(filters.end + timedelta(days=1), time.min, UTC))
+    """Local midnight at the start of `start` and after `end`, as UTC instants: SQLite stores
+    UTC text without an offset and renders a bound datetime as its wall time, so an aware
+    local value would compare wrongly there."""
+    def midnight(day: date) -> datetime:
+        return datetime.combine(day, time.min, filters.zone).astimezone(UTC)
+    return midnight(filters.start), midnight(filters.end + timedelta(days=1))
 
 
 def _lead_conditions(filters: Filters) -> list[ColumnElement[bool]]:
@@ -223,14 +301,25 @@ def _lead_conditions(filters: Filters) -> list[ColumnElement[bool]]:
     return conditions
 
 
+def _utm(touch: Any, name: str) -> Any:
+    """A utm value, trimmed and lowercased (people type "Google" and "google "), else NULL."""
+    return func.lower(func.nullif(func.trim(touch[name].as_string()), ""))
+
+
+def _pair(medium: Any, campaign: Any) -> Any:
+    """The drill-down key of a touch model: "medium / campaign", as analytics tools show it."""
+    return (func.coalesce(medium, _text(NO_MEDIUM)) + _text(" / ")
+            + func.coalesce(campaign, _text(NO_CAMPAIGN)))
+
+
 def _keys(filters: Filters) -> tuple[Any, Any]:
-    """(group key, campaign key) expressions for the attribution model, as text."""
+    """(group key, drill-down key) expressions for the attribution model, as text: source and
+    campaign ids, or utm_source and "utm_medium / utm_campaign"."""
     if filters.attribution == Attribution.source:
         return cast(Lead.source_id, db.String), cast(Lead.campaign_id, db.String)
     touch = Lead.first_touch if filters.attribution == Attribution.first_touch else Lead.last_touch
-    source = func.nullif(func.trim(touch["utm_source"].as_string()), "")
-    campaign = func.nullif(func.trim(touch["utm_campaign"].as_string()), "")
-    return func.coalesce(func.lower(source), literal(NO_TOUCH)), func.lower(campaign)
+    return (func.coalesce(_utm(touch, "utm_source"), _text(NO_TOUCH)),
+            _pair(_utm(touch, "utm_medium"), _utm(touch, "utm_campaign")))
 
 
 def _qualified(stage: Stage | None) -> Any:
@@ -271,6 +360,16 @@ def _won_money() -> Any:
                 else_=func.coalesce(Lead.budget, 0))
 
 
+def _money_currency() -> Any:
+    """The currency of a lead's won revenue: the opportunity's when its amount is the one that
+    counts (_won_money), else the lead's own."""
+    currency = (select(Opportunity.currency)
+                .where(Opportunity.lead_id == Lead.id, Opportunity.amount.is_not(None))
+                .correlate(Lead).scalar_subquery())
+    return case((Lead.converted_at.is_not(None), func.coalesce(currency, Lead.currency)),
+                else_=Lead.currency)
+
+
 def _joined_seconds(seconds: Any) -> Any:
     """The non-NULL values of a group as one comma-separated text (SQLite has no median, and
     47k numbers arrive as a few hundred strings rather than 47k rows)."""
@@ -289,17 +388,21 @@ def _grouped_leads(user: User, filters: Filters, stage: Stage | None, by_campaig
     key, campaign_key = _keys(filters)
     won, lost = _outcomes()
     qualified = case((won, True), else_=_qualified(stage))
-    money = _won_money()
+    # Only revenue in the report's currency is added; the other wins are counted apart.
+    won_here = and_(won, _money_currency() == filters.currency)
     with_days = and_(won, Lead.closing_date.is_not(None))
+    days = _days_between(Lead.closing_date, Lead.created_at, filters)
     # Sources are grouped per week too, so one scan of the range serves the table and the chart.
-    groups = [key, campaign_key] if by_campaign else [key, _utc_monday(Lead.created_at)]
+    groups = ([key, campaign_key] if by_campaign
+              else [key, _local_monday(Lead.created_at, filters)])
     statement = (
         select(*groups, func.count(Lead.id),
                func.sum(case((qualified, 1), else_=0)), func.sum(case((won, 1), else_=0)),
-               func.sum(case((lost, 1), else_=0)), func.sum(case((won, _cents(money)), else_=0)),
-               func.sum(case((with_days, _days_between(Lead.closing_date, Lead.created_at)),
-                             else_=0)),
+               func.sum(case((lost, 1), else_=0)),
+               func.sum(case((won_here, _cents(_won_money())), else_=0)),
+               func.sum(case((with_days, days), else_=0)),
                func.sum(case((with_days, 1), else_=0)),
+               func.sum(case((won_here, 1), else_=0)),
                _joined_seconds(_seconds_between(Lead.first_response_at, Lead.created_at)))
         .where(*_lead_conditions(filters)).group_by(*groups))
     if by_campaign:
@@ -310,18 +413,19 @@ def _grouped_leads(user: User, filters: Filters, stage: Stage | None, by_campaig
     for values in db.session.execute(scoped(statement, user)):
         group = (str(values[0]), str(values[1]) if by_campaign and values[1] is not None
                  else None)
-        totals = sums.setdefault(group, [0] * 7)
-        for index, value in enumerate(values[2:9]):
+        totals = sums.setdefault(group, [0] * 8)
+        for index, value in enumerate(values[2:10]):
             totals[index] += int(value or 0)
-        if values[9]:
-            responses[group].extend(int(value) for value in str(values[9]).split(","))
+        if values[10]:
+            responses[group].extend(int(value) for value in str(values[10]).split(","))
         if not by_campaign:
             weekly[group[0]][date.fromisoformat(str(values[1])[:10])] = values[2]
     result = {group: Row(key=group[0], label="", leads=n, qualified=qual, won=won_n,
-                         lost=lost_n, revenue=_from_cents(cents), days_sum=days,
-                         days_count=days_n, median_response=_median_hours(responses.get(group)),
+                         lost=lost_n, revenue=_from_cents(cents), days_sum=days_total,
+                         days_count=days_n, won_elsewhere=won_n - here,
+                         median_response=_median_hours(responses.get(group)),
                          response_seconds=responses.get(group, []))
-              for group, (n, qual, won_n, lost_n, cents, days, days_n) in sums.items()}
+              for group, (n, qual, won_n, lost_n, cents, days_total, days_n, here) in sums.items()}
     return result, weekly
 
 
@@ -333,10 +437,12 @@ def _median_hours(seconds: list[int] | None) -> float | None:
 
 
 def _grouped_spend(filters: Filters, by_campaign: bool) -> dict[tuple[str, str | None], Decimal]:
-    """Spend per source (name, lowercased, for touch models) and optionally per campaign."""
+    """Spend per source (name, lowercased, for touch models) and optionally per campaign.
+    Spend has no medium, so a touch model's drill-down puts it under "(any medium) / …"."""
     touch = filters.attribution != Attribution.source
     key = func.lower(LeadSource.name) if touch else cast(Spend.source_id, db.String)
-    campaign = func.lower(Campaign.name) if touch else cast(Spend.campaign_id, db.String)
+    campaign = (_pair(_text(ANY_MEDIUM), func.lower(Campaign.name)) if touch
+                else cast(Spend.campaign_id, db.String))
     groups = [key, campaign] if by_campaign else [key]
     statement = (select(*groups, func.sum(_cents(Spend.amount)))
                  .join(LeadSource, LeadSource.id == Spend.source_id)
@@ -412,22 +518,41 @@ def source_report(user: User, filters: Filters, with_charts: bool = True) -> Rep
     lead_rows, weekly_counts = _grouped_leads(user, filters, stage, False)
     rows_by_key = _merge(lead_rows, _grouped_spend(filters, False))
     labels = _labels(filters, {group[0] for group in rows_by_key})
-    rows: list[Row] = []
-    for (key, _), row in rows_by_key.items():
-        if filters.attribution != Attribution.source and key != NO_TOUCH and row.leads == 0:
-            continue  # spend of a source no lead's utm_source names
-        label, source_id = labels.get(key, (key, None))
-        rows.append(replace(row, label=label, source_id=source_id))
+    # Spend no lead names keeps its row (zero leads), so total spend is the same in every model.
+    rows = [replace(row, label=labels.get(key, (key, None))[0],
+                    source_id=labels.get(key, (key, None))[1])
+            for (key, _), row in rows_by_key.items()]
     total = Row(key="total", label="Total")
     for row in rows:
         total.add(row)
     total.median_response = _median_hours(total.response_seconds)
     if filters.expand:
         _attach_campaigns(user, filters, stage, rows)
+    _mark_spend_currency(filters, [total, *rows, *(item for row in rows for item in row.campaigns)])
     weekly = _weekly(filters, rows, weekly_counts) if with_charts else []
+    others = _other_currencies(user, filters) if total.won_elsewhere else []
     return Report(filters=filters, rows=sort_rows(rows, filters.sort, filters.desc),
                   total=total, weekly=weekly, qualify_stage=stage,
-                  attribution_label=ATTRIBUTION_LABELS[filters.attribution])
+                  attribution_label=ATTRIBUTION_LABELS[filters.attribution],
+                  other_currencies=others)
+
+
+def _mark_spend_currency(filters: Filters, rows: list[Row]) -> None:
+    if filters.currency != filters.spend_currency:
+        for row in rows:
+            row.spend_comparable = False
+
+
+def _other_currencies(user: User, filters: Filters) -> list[tuple[str, int]]:
+    """Won leads of the range per currency other than the report's, for the switch links.
+    Grouped outside the subquery: PostgreSQL will not group by a correlated subquery."""
+    won, _ = _outcomes()
+    inner = (select(_money_currency().label("currency"))
+             .where(*_lead_conditions(filters), won))
+    inner = scoped(inner, user).subquery()
+    statement = (select(inner.c.currency, func.count()).where(inner.c.currency != filters.currency)
+                 .group_by(inner.c.currency).order_by(inner.c.currency))
+    return [(currency, count) for currency, count in db.session.execute(statement)]
 
 
 def _attach_campaigns(user: User, filters: Filters, stage: Stage | None,
@@ -457,16 +582,20 @@ def _weekly(filters: Filters, rows: list[Row], counts: dict[str, dict[date, int]
 
 
 def month_figures(user: User, today: date) -> Row:
-    """This month's totals for the dashboard cards."""
+    """This month's totals for the dashboard cards (`today` is local; revenue in the default
+    currency)."""
     start, end = preset_range("this_month", today)
-    filters = Filters(start=start, end=end)
+    currency = default_currency()
+    filters = Filters(start=start, end=end, zone=app_zone(), currency=currency,
+                      spend_currency=currency)
     return source_report(user, filters, with_charts=False).total
 
 
 def won_revenue_by_source(user: User) -> dict[int, Decimal]:
-    """All-time won revenue per source id, for the sources list."""
+    """All-time won revenue per source id in the default currency, for the sources list."""
     won, _ = _outcomes()
     statement = (select(Lead.source_id, func.sum(_cents(_won_money())))
-                 .where(won).group_by(Lead.source_id))
+                 .where(won, _money_currency() == default_currency())
+                 .group_by(Lead.source_id))
     return {source_id: _from_cents(cents)
             for source_id, cents in db.session.execute(scoped(statement, user))}

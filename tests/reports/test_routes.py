@@ -82,12 +82,15 @@ def test_export_csv_has_rows_total_and_exact_money(client, login, app):
         response.headers["Content-Disposition"])
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
     header = rows[0]
-    by_label = {row[2]: dict(zip(header, row, strict=True)) for row in rows[1:] if len(row) > 3}
-    assert by_label["Ads"]["Won revenue"] == "3500.35" and by_label["Ads"]["Spend"] == "100.30"
+    by_label = {row[2]: dict(zip(header, row, strict=True)) for row in rows[1:]
+                if len(row) == len(header)}
+    ads = by_label["Ads"]
+    assert ads["Won revenue (USD)"] == "3500.35" and ads["Spend (USD)"] == "100.30"
     assert by_label["Ads"]["Return on spend"] == "34.90"
-    assert by_label["Fairs"]["Cost per lead"] == ""  # a division by zero stays empty
+    assert by_label["Fairs"]["Cost per lead (USD)"] == ""  # a division by zero stays empty
     assert by_label["Spring"]["Level"] == "campaign" and by_label["Spring"]["Parent"] == "Ads"
-    assert by_label["Total"]["Level"] == "total" and by_label["Total"]["Spend"] == "300.30"
+    assert by_label["Total"]["Level"] == "total" and by_label["Total"]["Spend (USD)"] == "300.30"
+    assert ["Range", "2026-05-01", "2026-05-31", "UTC"] in rows
 
 
 def test_export_csv_quotes_formula_like_labels(client, login, app):
