@@ -110,7 +110,7 @@ def resend(delivery: WebhookDelivery) -> WebhookDelivery:
     delivery.status = DeliveryStatus.pending
     delivery.attempts = 0
     delivery.next_attempt_at = utcnow()
-    delivery.lease_until = None
+    delivery.lease_until = delivery.lease_token = None
     db.session.commit()
     state().wake.set()
     return delivery

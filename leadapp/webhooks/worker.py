@@ -12,8 +12,10 @@ import os
 import random
 import threading
 import time
+import uuid
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from flask import Flask, current_app
 from sqlalchemy import and_, delete, or_, select, update
@@ -45,10 +47,9 @@ def _due(now):  # noqa: ANN001, ANN202 - a SQL expression
                     WebhookDelivery.lease_until < now))
 
 
-def claim(limit: int) -> list[int]:
-    """Take up to `limit` due deliveries for this worker; commits the claim."""
+def claim(limit: int, token: str) -> list[int]:
+    """Take up to `limit` due deliveries for this worker under `token`; commits the claim."""
     now = utcnow()
-    lease = now + timedelta(seconds=current_app.config["WEBHOOKS_LEASE_SECONDS"])
     candidates = (select(WebhookDelivery.id).where(_due(now))
                   .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id).limit(limit))
     if db.engine.dialect.name == "postgresql":
@@ -61,14 +62,43 @@ def claim(limit: int) -> list[int]:
     # our SELECT and this UPDATE, and then it simply does not come back.
     claimed = list(db.session.scalars(
         update(WebhookDelivery).where(WebhookDelivery.id.in_(ids), _due(now))
-        .values(status=DeliveryStatus.sending, lease_until=lease)
+        .values(status=DeliveryStatus.sending, lease_until=_lease_end(now), lease_token=token)
         .returning(WebhookDelivery.id).execution_options(synchronize_session=False)))
     db.session.commit()
     return sorted(claimed)
 
 
-def attempt(delivery_id: int) -> WebhookDelivery:
-    """One attempt at a claimed delivery; the result is committed."""
+def new_token() -> str:
+    return uuid.uuid4().hex
+
+
+def _lease_end(now: datetime) -> datetime:
+    return now + timedelta(seconds=current_app.config["WEBHOOKS_LEASE_SECONDS"])
+
+
+def _held(delivery_id: int, token: str):  # noqa: ANN202 - a SQL expression
+    """The row is still claimed by this sender: nobody re-claimed it after our lease ran out."""
+    return and_(WebhookDelivery.id == delivery_id, WebhookDelivery.lease_token == token,
+                WebhookDelivery.status == DeliveryStatus.sending)
+
+
+def renew(delivery_id: int, token: str) -> bool:
+    """A full lease from now for the attempt about to start; False when the row has been
+    re-claimed (rows wait their turn in a batch, and the lease may run out meanwhile)."""
+    renewed = db.session.execute(
+        update(WebhookDelivery).where(_held(delivery_id, token))
+        .values(lease_until=_lease_end(utcnow()))
+        .execution_options(synchronize_session=False)).rowcount
+    db.session.commit()
+    return bool(renewed)
+
+
+def attempt(delivery_id: int, token: str) -> WebhookDelivery | None:
+    """One attempt at a delivery this sender holds under `token`; the result is committed.
+    None, without sending, when another sender holds the row now."""
+    if not renew(delivery_id, token):
+        log.info("Webhook delivery %s was claimed by another sender; skipped", delivery_id)
+        return None
     config = current_app.config
     delivery = db.session.get(WebhookDelivery, delivery_id, populate_existing=True)
     complete_body(delivery)
@@ -82,7 +112,7 @@ def attempt(delivery_id: int) -> WebhookDelivery:
                                  "The endpoint is inactive; activate it, then resend.")
     else:
         outcome = _send(url, secret, body, event, uid, config)
-    return _record(delivery, outcome, final=not active)
+    return _record(delivery, token, outcome, final=not active)
 
 
 def complete_body(delivery: WebhookDelivery) -> None:
@@ -105,33 +135,48 @@ def _send(url: str, secret: str, body: str, event: str, uid: str, config: dict) 
     return sender.post(target, body.encode(), headers, float(config["WEBHOOKS_TIMEOUT"]))
 
 
-def _record(delivery: WebhookDelivery, outcome: sender.Outcome, final: bool) -> WebhookDelivery:
+def _record(delivery: WebhookDelivery, token: str, outcome: sender.Outcome, final: bool
+            ) -> WebhookDelivery | None:
+    """Write the attempt's result, only while this sender still holds the row: a sender whose
+    attempt outlived its lease must not overwrite the newer claim's status or attempt count."""
+    values = _result(delivery.attempts + 1, outcome, final)
+    written = db.session.execute(
+        update(WebhookDelivery).where(_held(delivery.id, token)).values(**values)
+        .execution_options(synchronize_session=False)).rowcount
+    db.session.commit()
+    if not written:
+        log.warning("Webhook delivery %s: lease lost during the attempt; result not recorded",
+                    delivery.id)
+        return None
+    return db.session.get(WebhookDelivery, delivery.id, populate_existing=True)
+
+
+def _result(attempts: int, outcome: sender.Outcome, final: bool) -> dict[str, Any]:
+    """The columns an attempt's outcome sets: delivered, failed for good, or a retry later."""
     config = current_app.config
     now = utcnow()
-    delivery.attempts += 1
-    delivery.last_attempt_at = now
-    delivery.response_code, delivery.duration_ms = outcome.status, outcome.duration_ms
-    delivery.last_error = outcome.error[:500]
-    delivery.lease_until = None
+    values: dict[str, Any] = {
+        "attempts": attempts, "last_attempt_at": now, "response_code": outcome.status,
+        "duration_ms": outcome.duration_ms, "last_error": outcome.error[:500],
+        "lease_until": None, "lease_token": None}
     if outcome.ok:
-        delivery.status, delivery.delivered_at, delivery.next_attempt_at = (
-            DeliveryStatus.delivered, now, None)
-    elif final or delivery.attempts >= config["WEBHOOKS_MAX_ATTEMPTS"]:
-        delivery.status, delivery.next_attempt_at = DeliveryStatus.failed, None
+        status, delivered_at, next_at = DeliveryStatus.delivered, now, None
+    elif final or attempts >= config["WEBHOOKS_MAX_ATTEMPTS"]:
+        status, delivered_at, next_at = DeliveryStatus.failed, None, None
     else:
-        delay = backoff_seconds(delivery.attempts, float(config["WEBHOOKS_BACKOFF_SECONDS"]))
-        delivery.status = DeliveryStatus.pending
-        delivery.next_attempt_at = now + timedelta(seconds=delay)
-    db.session.commit()
-    return delivery
+        delay = backoff_seconds(attempts, float(config["WEBHOOKS_BACKOFF_SECONDS"]))
+        status, delivered_at, next_at = (DeliveryStatus.pending, None,
+                                         now + timedelta(seconds=delay))
+    return {**values, "status": status, "delivered_at": delivered_at, "next_attempt_at": next_at}
 
 
 def run_once(limit: int = 20) -> int:
-    """Send what is due now (at most `limit`); returns how many attempts were made."""
-    ids = claim(limit)
+    """Send what is due now (at most `limit`); returns how many rows were claimed."""
+    token = new_token()
+    ids = claim(limit, token)
     for delivery_id in ids:
         try:
-            attempt(delivery_id)
+            attempt(delivery_id, token)
         except Exception:  # one broken row must not stop the others; its lease expires
             db.session.rollback()
             log.exception("Webhook delivery %s failed unexpectedly", delivery_id)

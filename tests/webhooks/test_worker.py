@@ -133,12 +133,12 @@ def test_claim_is_exclusive_and_an_expired_lease_is_claimed_again(hooks_app, mak
     endpoint_id = make_endpoint("http://127.0.0.1:9/x")
     with hooks_app.app_context():
         send_test(db.session.get(WebhookEndpoint, endpoint_id))
-        first = worker.claim(10)
-        assert len(first) == 1 and worker.claim(10) == []
+        first = worker.claim(10, "a")
+        assert len(first) == 1 and worker.claim(10, "b") == []
         db.session.execute(update(WebhookDelivery).values(
             lease_until=utcnow() - timedelta(seconds=1)))
         db.session.commit()
-        assert worker.claim(10) == first
+        assert worker.claim(10, "c") == first
 
 
 @pytest.mark.parametrize("attempts, expected", [(1, 30), (2, 60), (3, 120), (5, 480)])
