@@ -236,3 +236,41 @@ def test_create_auto_converts_with_a_true_checkbox(api: Any, value: Any) -> None
     response = api("post", "/api/leads", json={**NEW, "auto_convert": value})
     assert response.status_code == 201, response.get_json()
     assert response.get_json()["data"]["converted"] is True
+
+
+@pytest.mark.parametrize("budget", ["1e400", 1e400, 10**30, "1000000000000", "NaN", "sNaN",
+                                    "Infinity", "-Infinity"])
+def test_budget_out_of_range_is_a_budget_error(app: Flask, api: Any, lead_id: int,
+                                               budget: Any) -> None:
+    with app.app_context():
+        before = db.session.get(Lead, lead_id).budget
+    created = api("post", "/api/leads", json={**NEW, "budget": budget})
+    assert created.status_code == 422
+    assert list(created.get_json()["errors"]) == ["budget"], created.get_json()
+    patched = api("patch", f"/api/leads/{lead_id}", json={"budget": budget})
+    assert patched.status_code == 422 and list(patched.get_json()["errors"]) == ["budget"]
+    with app.app_context():
+        assert db.session.query(Lead).count() == 1
+        assert db.session.get(Lead, lead_id).budget == before
+
+
+def test_budget_at_the_column_maximum_is_stored(api: Any, lead_id: int) -> None:
+    response = api("patch", f"/api/leads/{lead_id}", json={"budget": "999999999999.99"})
+    assert response.status_code == 200 and response.get_json()["data"]["budget"] == \
+        "999999999999.99"
+
+
+def test_uncaught_domain_error_names_its_field(app: Flask) -> None:
+    from leadapp.errors import RuleViolation, handle_domain_error
+
+    with app.test_request_context("/api/leads/1"):
+        response = handle_domain_error(RuleViolation("Enter 0 or more.", field="amount"))
+    assert response.status_code == 422
+    assert response.get_json()["errors"] == {"amount": "Enter 0 or more."}
+
+
+def test_out_of_range_number_names_the_field(api: Any, lead_id: int) -> None:
+    response = api("put", f"/api/leads/{lead_id}", json={
+        "title": "T", "source": "Chat", "company_id": 10**22, "contact_id": 10**22})
+    assert response.status_code == 422, response.get_json()
+    assert {"company_id", "contact_id"} & set(response.get_json()["errors"])
