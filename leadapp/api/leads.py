@@ -6,9 +6,11 @@ answer with lead_serializers. Token auth, body limits and rate limits come from 
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from flask import Response, g, request, url_for
+from werkzeug.datastructures import FileStorage
 
 from ..auth.models import User
 from ..auth.permissions import can
@@ -17,7 +19,8 @@ from ..custom_fields import api as custom_fields_api
 from ..errors import Conflict, DomainError, InvalidInput
 from ..extensions import db
 from ..leads import bulk, conversion, services
-from ..leads.attachments import save_upload
+from ..leads.attachments import max_bytes as attachment_max_bytes
+from ..leads.attachments import save_upload, too_big_message
 from ..leads.models import Lead
 from ..leads.scope import can_see_lead
 from ..pipeline import services as pipeline_services
@@ -129,16 +132,37 @@ def create_lead() -> Response:
     form = lead_input.lead_form(values, actor(), None)
     if not form.validate():
         return validation_failed(lead_input.form_errors(form, sent_as))
+    uploads = request.files.getlist("attachments")
+    refused = _refused_uploads(uploads)
+    if refused:  # before the lead is saved: a refused file must not leave a lead behind
+        return validation_failed(refused)
     try:
         data = {**form.data, **custom_fields_api.form_keys(custom, None)}
         lead = services.save_lead(None, data, actor())
         _link_more_contacts(lead, ids[1:])
-        for upload in request.files.getlist("attachments"):
+        for upload in uploads:
             save_upload(lead, upload, actor())
     except DomainError as error:
         return domain_error(error)
     location = url_for("api.get_lead", lead_id=lead.id)
     return lead_response(lead, 201, Location=location)
+
+
+def _refused_uploads(uploads: list[FileStorage]) -> dict[str, str]:
+    """What save_upload would refuse (no name, empty, over the limit), found before anything is
+    saved; each save_upload commits on its own, so a late refusal left the new lead behind."""
+    for index, upload in enumerate(uploads):
+        name = f"attachments.{index}"
+        if not upload.filename:
+            return {name: "Choose a file to upload."}
+        upload.stream.seek(0, os.SEEK_END)
+        size = upload.stream.tell()
+        upload.stream.seek(0)
+        if size == 0:
+            return {name: f"The file {upload.filename} is empty."}
+        if size > attachment_max_bytes():
+            return {name: f"{upload.filename}: {too_big_message()}"}
+    return {}
 
 
 def _link_more_contacts(lead: Lead, contact_ids: list[int]) -> None:

@@ -274,3 +274,24 @@ def test_out_of_range_number_names_the_field(api: Any, lead_id: int) -> None:
         "title": "T", "source": "Chat", "company_id": 10**22, "contact_id": 10**22})
     assert response.status_code == 422, response.get_json()
     assert {"company_id", "contact_id"} & set(response.get_json()["errors"])
+
+
+@pytest.mark.parametrize(("files", "message"), [
+    ([(b"%PDF-1.4 quote", "quote.pdf"), (b"", "empty.pdf")], "The file empty.pdf is empty."),
+    ([(b"x" * 64, "big.pdf")], "big.pdf: The file is too big: the limit is 32 bytes."),
+])
+def test_create_with_a_refused_attachment_saves_nothing(app: Flask, api: Any, files: list,
+                                                        message: str) -> None:
+    import io
+    from pathlib import Path
+
+    app.config["LEAD_ATTACHMENT_MAX_BYTES"] = 32
+    data = {**NEW, "attachments": [(io.BytesIO(body), name) for body, name in files]}
+    response = api("post", "/api/leads", data=data, content_type="multipart/form-data")
+    assert response.status_code == 422
+    errors = response.get_json()["errors"]
+    assert list(errors.values()) == [message], errors
+    with app.app_context():
+        assert db.session.query(Lead).count() == 0
+    folder = Path(app.config["UPLOAD_DIR"]) / "attachments"
+    assert not folder.exists() or not any(folder.iterdir())
