@@ -25,6 +25,7 @@ from ..leads.models import Lead, Tag, lead_tags
 from ..leads.scope import visible_leads_clause
 from ..pipeline.models import Pipeline, Stage, StageKind
 from ..sources.models import Campaign, LeadSource
+from .responses import api_abort
 
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 25
@@ -46,6 +47,7 @@ class ListRequest:
     offset: int
     trash: bool
     errors: dict[str, str]
+    sort_given: bool = False
 
 
 def _lower_like(column: Any, term: str) -> ColumnElement[bool]:
@@ -114,21 +116,26 @@ def _tags_clauses(raw: str) -> list[ColumnElement[bool]]:
             for tag_id in ids]
 
 
-def _name_clause(raw: str) -> ColumnElement[bool]:
+def _name_clause(raw: str, trash: bool) -> ColumnElement[bool]:
     """Every word in the first or last name (the names Lead.search_text holds too). Checked as
     an id set read from the narrow live contact index (last_name, first_name, id), so the rows
-    the search index narrows to are not each read from the wide table."""
+    the search index narrows to are not each read from the wide table. That index holds only
+    live leads, so the (small) trash is matched directly."""
     words = and_(*(or_(_lower_like(Lead.first_name, word), _lower_like(Lead.last_name, word))
                    for word in raw.lower().split()[:5]))
+    if trash:
+        return words
     named = (select(Lead.id).where(words, Lead.deleted_at.is_(None))
              .with_hint(Lead, "INDEXED BY ix_leads_live_contact", "sqlite"))
     return Lead.id.in_(named.scalar_subquery())
 
 
-def _updated_since(since: datetime) -> ColumnElement[bool]:
+def _updated_since(since: datetime, trash: bool) -> ColumnElement[bool]:
     """Leads changed at or after `since`, as ids from ix_leads_live_updated: a plain condition
     let SQLite's planner group the counts along the stage index and read every row (500 ms at
     100k leads); the id list is a short range scan for a sync client's recent `since`."""
+    if trash:  # the index holds live leads only
+        return Lead.updated_at >= since
     changed = select(Lead.id).where(Lead.updated_at >= since, Lead.deleted_at.is_(None))
     return Lead.id.in_(changed.scalar_subquery())
 
@@ -166,6 +173,7 @@ def _sort(raw: str, errors: dict[str, str]) -> tuple[str, str]:
 def parse(args: Mapping[str, str], user: User) -> ListRequest:
     """Validate every parameter; unknown ones are refused so a typo never widens the result."""
     errors: dict[str, str] = {}
+    trash = _deleted(args.get("deleted", ""), user, errors)
     unknown = sorted(set(args) - KNOWN)
     if unknown:
         errors["query"] = "Unknown parameter(s): " + ", ".join(unknown) + "."
@@ -221,7 +229,7 @@ def parse(args: Mapping[str, str], user: User) -> ListRequest:
         extra.append(_lower_like(Lead.title, title))
     name = args.get("name", "").strip()
     if name:
-        extra.append(_name_clause(name))
+        extra.append(_name_clause(name, trash))
     # Title words are in Lead.search_text too: passing them as the page's search makes the
     # builder narrow the rows through the search index first (a necessary condition only; the
     # exact title condition above still decides). 150 -> 40 ms CPU at 100k leads. Names come
@@ -236,20 +244,20 @@ def parse(args: Mapping[str, str], user: User) -> ListRequest:
             extra.append(column >= when if op == "ge" else column < when)
     since = _when(args.get("updated_after", "").strip(), "updated_after", errors)
     if since is not None:
-        extra.append(_updated_since(since))
+        extra.append(_updated_since(since, trash))
     converted, only_converted = _converted(args.get("converted", ""), errors)
     if only_converted:
         extra.append(listing.converted_clause())
     # Naming a stage or status shows the converted leads in it (the list page's rule too).
     page_args["converted"] = "1" if (converted or stage_kind or any(
         args.get(key) for key in ("stage", "status"))) else ""
-    trash = _deleted(args.get("deleted", ""), user, errors)
     page_args["sort"], page_args["dir"] = _sort(args.get("sort", "").strip(), errors)
     limit, offset = _paging(args, errors)
     filters = listing.parse_filters(page_args)
     errors.update({_api_key(key): message for key, message in filters.errors.items()})
     filters = replace(filters, extra=tuple(extra))
-    return ListRequest(filters=filters, limit=limit, offset=offset, trash=trash, errors=errors)
+    return ListRequest(filters=filters, limit=limit, offset=offset, trash=trash, errors=errors,
+                       sort_given=bool(args.get("sort", "").strip()))
 
 
 def _api_key(key: str) -> str:
@@ -276,9 +284,9 @@ def _deleted(raw: str, user: User, errors: dict[str, str]) -> bool:
     if word not in ("1", "true", "yes"):
         errors["deleted"] = "deleted must be true or false."
         return False
-    if not can(user, "leads.delete"):
-        errors["deleted"] = "Only managers and admins may list the trash."
-        return False
+    if not can(user, "leads.delete"):  # a permission, not a bad value: 403 like the pages
+        api_abort(403, f"The token's user ({user.role.value}) may not list the trash; "
+                       "only managers and admins may.")
     return True
 
 
@@ -319,7 +327,8 @@ def _load(ids: list[int]) -> list[Lead]:
 
 
 def _trash(req: ListRequest, user: User) -> ListResult:
-    """Deleted leads matching the same filters, most recently deleted first."""
+    """Deleted leads matching the same filters, most recently deleted first unless `sort`
+    names another order (the list's own ORDER BY)."""
     conditions = [Lead.deleted_at.is_not(None), visible_leads_clause(user),
                   *listing.filter_clauses(req.filters, user)]
     if listing.hides_converted(req.filters):
@@ -329,7 +338,13 @@ def _trash(req: ListRequest, user: User) -> ListResult:
         .where(*conditions).group_by(Stage.kind)).tuples().all())
     total = sum(kinds.values())
     items = _load(list(db.session.scalars(
-        select(Lead.id).where(*conditions).order_by(Lead.deleted_at.desc(), Lead.id.desc())
+        select(Lead.id).where(*conditions).order_by(*_trash_order(req))
         .offset(req.offset).limit(req.limit))))
     return ListResult(items, total, kinds.get(StageKind.open, 0), kinds.get(StageKind.lost, 0),
                       kinds.get(StageKind.won, 0))
+
+
+def _trash_order(req: ListRequest) -> list[Any]:
+    if req.sort_given:
+        return listing.order_by(req.filters)
+    return [Lead.deleted_at.desc(), Lead.id.desc()]

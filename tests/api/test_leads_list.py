@@ -189,4 +189,34 @@ def test_trash_listing_is_for_managers_only(app: Flask, dataset: dict, api: Any)
     assert titles(api, "?deleted=true") == ["Garden shed"]
     assert "Garden shed" not in titles(api, "")
     refused = api("get", "/api/leads?deleted=true", role="sales")
-    assert refused.status_code == 422 and "deleted" in refused.get_json()["errors"]
+    assert refused.status_code == 403 and refused.get_json()["status"] is False
+
+
+@pytest.fixture
+def trashed(app: Flask, dataset: dict) -> dict:
+    """l1 (Anna Berg, budget 500), l2 (Bert Stone, 100) and l3 (900) in the trash; l1 was
+    changed after 2026-03-01, the others before."""
+    with app.app_context():
+        for key, deleted, updated in (("l1", 3, datetime(2026, 3, 5, tzinfo=UTC)),
+                                      ("l2", 2, datetime(2026, 2, 1, tzinfo=UTC)),
+                                      ("l3", 1, datetime(2026, 2, 1, tzinfo=UTC))):
+            lead = db.session.get(Lead, dataset[key])
+            lead.deleted_at = datetime(2026, 4, deleted, tzinfo=UTC)
+            lead.updated_at = updated
+        db.session.commit()
+    return dataset
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("", ["Roof for school", "Garden shed", "Office roof"]),  # most recently deleted first
+    ("&name=anna", ["Roof for school"]), ("&name=stone", ["Garden shed"]),
+    ("&updated_after=2026-03-01", ["Roof for school"]),
+    ("&sort=budget", ["Garden shed", "Roof for school", "Office roof"]),
+    ("&sort=-budget", ["Office roof", "Roof for school", "Garden shed"]),
+    ("&sort=title", ["Garden shed", "Office roof", "Roof for school"]),
+])
+def test_trash_listing_honours_name_updated_after_and_sort(api: Any, trashed: dict, query: str,
+                                                           expected: list[str]) -> None:
+    response = api("get", f"/api/leads?deleted=true{query}")
+    assert response.status_code == 200, response.get_json()
+    assert [item["title"] for item in response.get_json()["data"]] == expected
