@@ -25,6 +25,11 @@ from .responses import fail, json_response, validation_failed
 
 TTL = timedelta(hours=24)
 MAX_KEY_LENGTH = 255
+# Headers a replay must repeat: where the created lead is, and its version for If-Match.
+REPLAYED_HEADERS = ("Location", "ETag")
+# The stored answer is {"stored": STORED_FORMAT, "headers": {...}, "body": "<the JSON text>"} in
+# the existing `body` column (no migration); rows written before it held the body text alone.
+STORED_FORMAT = "response-v2"
 
 
 def _fingerprint(body: dict[str, Any]) -> str:
@@ -59,7 +64,7 @@ def finish(row_id: int, response: Response) -> None:
         db.session.delete(row)
     else:
         row.status_code = response.status_code
-        row.body = response.get_data(as_text=True)
+        row.body = _stored(response)
     db.session.commit()
 
 
@@ -78,8 +83,23 @@ def _replay(row: IdempotencyKey, fingerprint: str) -> Response:
     if row.status_code is None:
         return fail(409, "A request with this Idempotency-Key is still being processed. "
                          "Retry in a moment.")
-    return json_response(json.loads(row.body or "null"), row.status_code,
-                         **{"Idempotent-Replayed": "true"})
+    body, headers = _unpacked(row.body or "null")
+    return json_response(body, row.status_code, **headers, **{"Idempotent-Replayed": "true"})
+
+
+def _stored(response: Response) -> str:
+    headers = {name: response.headers[name] for name in REPLAYED_HEADERS
+               if name in response.headers}
+    return json.dumps({"stored": STORED_FORMAT, "headers": headers,
+                       "body": response.get_data(as_text=True)}, ensure_ascii=False)
+
+
+def _unpacked(text: str) -> tuple[Any, dict[str, str]]:
+    """(body, headers) of a stored answer, in either format."""
+    stored = json.loads(text)
+    if isinstance(stored, dict) and stored.get("stored") == STORED_FORMAT:
+        return json.loads(stored["body"] or "null"), stored["headers"]
+    return stored, {}
 
 
 def idempotent(view: Callable[..., Any]) -> Callable[..., Response]:

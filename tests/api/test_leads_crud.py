@@ -77,8 +77,23 @@ def test_create_is_idempotent_with_the_same_key(app: Flask, api: Any) -> None:
     assert first.status_code == again.status_code == 201
     assert again.headers.get("Idempotent-Replayed") == "true"
     assert first.get_json()["data"]["id"] == again.get_json()["data"]["id"]
+    assert again.headers["Location"] == first.headers["Location"]
+    assert again.headers["ETag"] == first.headers["ETag"]
     with app.app_context():
         assert db.session.query(Lead).filter_by(title="Kitchen refit").count() == 1
+
+
+def test_replay_reads_answers_stored_before_headers_were_kept(app: Flask, api: Any) -> None:
+    from leadapp.api.models import IdempotencyKey
+
+    headers = {"Idempotency-Key": "old-row"}
+    first = api("post", "/api/leads", json=NEW, headers=headers)
+    with app.app_context():
+        row = db.session.query(IdempotencyKey).one()
+        row.body = first.get_data(as_text=True)  # the format of earlier releases
+        db.session.commit()
+    again = api("post", "/api/leads", json=NEW, headers=headers)
+    assert again.status_code == 201 and again.get_json() == first.get_json()
 
 
 def test_create_multipart_with_attachments(app: Flask, api: Any) -> None:
