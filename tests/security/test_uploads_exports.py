@@ -119,6 +119,72 @@ def test_api_attachment_download_is_an_attachment_too(app: Flask, client: FlaskC
     download.close()
 
 
+def _api_upload(client: FlaskClient, dataset: Dataset, name: str, body: bytes):
+    return client.post(f"/api/leads/{dataset.ids['lead_id']}/attachments",
+                       headers={"authtoken": dataset.tokens[Role.admin]},
+                       data={"file": (io.BytesIO(body), name, "application/octet-stream")},
+                       content_type="multipart/form-data")
+
+
+TRAVERSAL_NAMES = ["../../etc/passwd", "..\\..\\boot.ini", "/etc/shadow", "a\x00.pdf",
+                   "....//....//x.txt", "../.htaccess", "%2e%2e%2fsecret.txt",
+                   "..%c0%afwin.ini", "C:\\Windows\\win.ini", "quote\r\nX-Evil: 1.pdf"]
+
+
+@pytest.mark.parametrize("name", TRAVERSAL_NAMES)
+def test_api_upload_stores_under_a_random_name_and_downloads_a_clean_one(
+        app: Flask, client: FlaskClient, dataset: Dataset, name: str) -> None:
+    folder = Path(app.config["UPLOAD_DIR"]).resolve()
+    files_before = set(folder.rglob("*"))
+    response = _api_upload(client, dataset, name, b"payload " + name.encode())
+    assert response.status_code in (201, 422), response.get_json()
+    if response.status_code == 422:
+        assert response.get_json()["status"] is False
+        assert set(folder.rglob("*")) == files_before
+        return
+    data = response.get_json()["data"]
+    clean = data["filename"]
+    assert clean and not clean.startswith(".")
+    assert not {"/", "\\", "\x00", "\r", "\n"} & set(clean) and ".." not in clean
+    attachment = next(row for row in _stored(app) if row.id == data["id"])
+    assert attachment.filename == clean
+    # The file on disk has a random name of its own, inside the upload folder.
+    assert len(attachment.stored_name) == 32 and int(attachment.stored_name, 16) >= 0
+    assert clean not in attachment.stored_name
+    with app.app_context():
+        from leadapp.leads.attachments import path_of
+
+        stored = path_of(attachment).resolve()
+    assert stored.is_relative_to(folder) and stored.read_bytes() == b"payload " + name.encode()
+    assert set(folder.rglob("*")) - files_before <= {stored, *(p for p in stored.parents
+                                                              if p.is_relative_to(folder))}
+    download = client.get(f"/api/leads/{dataset.ids['lead_id']}/attachments/{data['id']}",
+                          headers={"authtoken": dataset.tokens[Role.admin]})
+    disposition = download.headers["Content-Disposition"]
+    download.close()
+    assert download.status_code == 200 and disposition.startswith("attachment")
+    assert clean in disposition and "/" not in disposition.replace("%2F", "/").split("=", 1)[1]
+    assert "\r" not in disposition and "\n" not in disposition and ".." not in disposition
+
+
+@pytest.mark.parametrize("limit", ["LEAD_ATTACHMENT_MAX_BYTES", "MAX_CONTENT_LENGTH"])
+def test_api_upload_over_the_limit_is_refused_and_not_kept(app: Flask, client: FlaskClient,
+                                                           dataset: Dataset, limit: str) -> None:
+    app.config[limit] = 1024
+    before, folder = len(_stored(app)), Path(app.config["UPLOAD_DIR"])
+    files_before = set(folder.rglob("*"))
+    response = _api_upload(client, dataset, "big.pdf", b"x" * 5000)
+    assert response.status_code in (413, 422)
+    assert response.mimetype == "application/json"
+    body = response.get_json()
+    assert body["status"] is False and body["message"]
+    assert len(_stored(app)) == before
+    assert set(folder.rglob("*")) == files_before
+    # Just under the limit is fine (the limit is the file's, not an off-by-one).
+    if limit == "LEAD_ATTACHMENT_MAX_BYTES":
+        assert _api_upload(client, dataset, "small.pdf", b"x" * 1024).status_code == 201
+
+
 # ---- imports -----------------------------------------------------------------------------
 
 def _import(client: FlaskClient, name: str, body: bytes):
