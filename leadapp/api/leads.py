@@ -221,13 +221,17 @@ def update_lead(lead_id: str) -> Response:
     except lead_input.BadInput as bad:
         return validation_failed(bad.errors)
     try:
+        staged: dict[str, tuple[Any, Any]] = {}
         if custom is not None:  # staged first; update_fields commits both or neither
             if version is not None and version != lead.version:
                 raise Conflict(services.STALE_MESSAGE)
             services.require_editable(actor(), lead)
-            custom_fields_api.stage_patch(lead, custom, actor())
+            changed = custom_fields_api.stage_patch(lead, custom, actor())
+            # Named as the page's click-to-edit names them in its lead.updated event.
+            staged = {f"custom_fields.{key}": pair for key, pair in changed.items()}
             version = None
-        services.update_fields(lead, values, version, actor())
+        # One lead.updated event with both kinds of change.
+        services.update_fields(lead, values, version, actor(), staged)
         if ids is not None:
             services.set_lead_contacts(lead, ids, actor())
     except DomainError as error:

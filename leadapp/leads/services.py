@@ -397,7 +397,8 @@ def update_field(lead: Lead, field: str, value: Any, version: int | None, actor:
     return update_fields(lead, {field: value}, version, actor)
 
 
-def update_fields(lead: Lead, values: dict[str, Any], version: int | None, actor: User) -> Lead:
+def update_fields(lead: Lead, values: dict[str, Any], version: int | None, actor: User,
+                  staged_changes: dict[str, tuple[Any, Any]] | None = None) -> Lead:
     """Save several click-to-edit fields (the API's PATCH) in one commit, or none of them."""
     require_editable(actor, lead)
     for field in values:
@@ -410,8 +411,9 @@ def update_fields(lead: Lead, values: dict[str, Any], version: int | None, actor
         before = {field: field_value(lead, field) for field in values}
         for field, value in values.items():
             _set_field(lead, field, value, actor)
-        changes = {field: (old, field_value(lead, field)) for field, old in before.items()
-                   if old != field_value(lead, field)}
+        changes = {**(staged_changes or {}), **{  # staged: the caller's, e.g. custom fields
+            field: (old, field_value(lead, field)) for field, old in before.items()
+            if old != field_value(lead, field)}}
         if changes:
             lead_updated.send(lead, actor=actor, changes=changes)
         db.session.commit()

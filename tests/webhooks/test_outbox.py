@@ -208,3 +208,34 @@ def test_deleting_a_stage_announces_the_leads_it_moved(hooks_app, make_endpoint)
     assert last["data"]["lead"]["id"] == lead_id
     assert last["changes"] == {"stage_id": {"old": doomed_id, "new": target_id}}
     assert last["data"]["lead"]["stage"]["id"] == target_id
+
+
+def test_api_patch_of_custom_fields_sends_one_update_with_every_change(hooks_app, make_endpoint,
+                                                                       make_user):
+    """The JSON API's PATCH stages custom fields before the built-in ones: their changes ride
+    in the same lead.updated event (they were dropped, and a custom-only PATCH sent none)."""
+    from leadapp.custom_fields.models import FieldKind
+    from tests.custom_fields.helpers import make_field
+
+    make_endpoint("http://127.0.0.1:9/a", ["lead.updated"])
+    make_field(hooks_app, "Roof size", FieldKind.number)
+    from leadapp.auth.models import User
+    from leadapp.auth.services import issue_token
+
+    user_id = make_user("admin")
+    with hooks_app.app_context():
+        lead_id = LeadFactory(city="Berlin").id
+        token = issue_token(db.session.get(User, user_id), "webhook test")[1]
+    client = hooks_app.test_client()
+    headers = {"authtoken": token}
+    custom_only = client.patch(f"/api/leads/{lead_id}", headers=headers,
+                               json={"custom_fields": {"roof_size": 120}})
+    assert custom_only.status_code == 200, custom_only.get_json()
+    mixed = client.patch(f"/api/leads/{lead_id}", headers=headers,
+                         json={"city": "Bonn", "custom_fields": {"roof_size": 150}})
+    assert mixed.status_code == 200, mixed.get_json()
+    first, second = _bodies(hooks_app)
+    assert first["event"] == second["event"] == "lead.updated"
+    assert first["changes"] == {"custom_fields.roof_size": {"old": None, "new": 120}}
+    assert second["changes"] == {"custom_fields.roof_size": {"old": 120, "new": 150},
+                                 "city": {"old": "Berlin", "new": "Bonn"}}
