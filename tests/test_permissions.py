@@ -49,6 +49,28 @@ def test_require_unknown_action_fails_at_import_time() -> None:
         require("users.fly")
 
 
+# The matrix as the README's role table states it, written out by hand (a, m, s, k = admin,
+# manager, sales, marketeer), so a role slipped into (or out of) PERMISSIONS fails here; the route
+# walk in tests/security trusts PERMISSIONS for the roles behind each action.
+_ALL = "amsk"
+EXPECTED_MATRIX = {
+    "leads.view_all": "amk", "leads.create": _ALL, "leads.edit": "ams", "leads.assign": "am",
+    "leads.bulk": "am", "leads.delete": "am", "leads.purge": "a", "leads.convert": "ams",
+    "leads.import": "amk", "leads.export": "amk", "comments.moderate": "am",
+    "sources.view": _ALL, "sources.manage": "amk", "campaigns.manage": "amk",
+    "spend.manage": "amk", "forms.manage": "amk", "companies.manage": "ams",
+    "pipelines.manage": "am", "reports.view": "amk", "users.manage": "a", "teams.manage": "a",
+    "api_tokens.manage": "a", "settings.manage": "a",
+}
+_LETTER = {"a": Role.admin, "m": Role.manager, "s": Role.sales, "k": Role.marketeer}
+
+
+def test_matrix_matches_the_hand_written_table() -> None:
+    expected = {action: frozenset(_LETTER[letter] for letter in letters)
+                for action, letters in EXPECTED_MATRIX.items()}
+    assert expected == PERMISSIONS
+
+
 def test_matrix_admin_may_do_everything() -> None:
     assert all(Role.admin in roles for roles in PERMISSIONS.values())
 
