@@ -38,3 +38,7 @@ class EndpointForm(FlaskForm):
     def validate_events(self, field: CheckboxesField) -> None:
         if not field.data:
             raise ValidationError("Choose at least one event to send.")
+
+
+class PrivateAddressesForm(FlaskForm):
+    allow_private = BooleanField("Allow endpoints on private, loopback and reserved addresses")

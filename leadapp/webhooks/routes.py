@@ -4,25 +4,31 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, flash, redirect, request, url_for
 from flask_htmx import make_response
+from flask_login import current_user
 
 from ..auth.permissions import require
 from ..errors import DomainError
 from ..extensions import db
+from ..settings import services as app_settings
 from ..web import render, wants_fragment
 from . import services
-from .forms import EndpointForm
+from .forms import EndpointForm, PrivateAddressesForm
 from .models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 
 ID = "<int(max=2147483647):endpoint_id>"
 bp = Blueprint("webhooks", __name__, url_prefix="/admin/settings/webhooks")
 
 
-def _index(form: EndpointForm | None = None, status: int = 200) -> Response:
+def _index(form: EndpointForm | None = None, status: int = 200,
+           fragment: str = "webhooks/_partials/endpoint_form.html", **ctx: object) -> Response:
     endpoints = services.list_endpoints()
-    return render("webhooks/index.html", "webhooks/_partials/endpoint_form.html", status,
+    return render("webhooks/index.html", fragment, status,
                   form=form or EndpointForm(formdata=None), endpoints=endpoints,
                   action=url_for("webhooks.create"), submit_label="Add endpoint",
-                  counts=services.status_counts(e.id for e in endpoints))
+                  counts=services.status_counts(e.id for e in endpoints),
+                  private_form=PrivateAddressesForm(
+                      formdata=None, allow_private=app_settings.private_webhooks_setting()),
+                  private_forced=app_settings.private_webhooks_forced(), **ctx)
 
 
 def _detail(endpoint: WebhookEndpoint, form: EndpointForm | None = None, status: int = 200,
@@ -64,6 +70,21 @@ def create() -> Response:
             db.session.rollback()
             form[error.field or "url"].errors.append(error.message)
     return _index(form, 422)
+
+
+@bp.post("/private-addresses")
+@require("settings.manage")
+def private_addresses() -> Response:
+    form = PrivateAddressesForm()
+    if not form.validate():  # only a CSRF failure can get here; CSRFProtect answers 400 first
+        return _index(status=400, fragment="webhooks/_partials/private_addresses.html")
+    services.set_allow_private(form.allow_private.data, current_user)
+    message = ("Endpoints on private addresses are allowed." if form.allow_private.data
+               else "Endpoints on private addresses are refused.")
+    if not wants_fragment():
+        flash(message, "success")
+        return redirect(url_for("webhooks.index"), 303)
+    return _index(fragment="webhooks/_partials/private_addresses.html", private_saved=message)
 
 
 @bp.get(f"/{ID}")

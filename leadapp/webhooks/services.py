@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import func, select
 
+from ..auth.models import User
 from ..db_types import utcnow
 from ..errors import RuleViolation
 from ..extensions import db
+from ..settings import services as app_settings
 from . import addresses, payloads, signing
 from .models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from .outbox import CHOICES, state
+
+log = logging.getLogger(__name__)
 
 LOG_PAGE = 50
 TEST_EVENT = "webhook.test"
@@ -41,7 +45,7 @@ def status_counts(endpoint_ids: Iterable[int]) -> dict[int, dict[str, int]]:
 def check_url(url: str) -> str:
     url = (url or "").strip()
     try:
-        addresses.resolve(url, bool(current_app.config["WEBHOOKS_ALLOW_PRIVATE"]))
+        addresses.resolve(url, app_settings.private_webhooks_allowed())
     except addresses.UnsafeUrl as error:
         raise RuleViolation(str(error), field="url") from None
     return url
@@ -128,6 +132,14 @@ def send_test(endpoint: WebhookEndpoint) -> WebhookDelivery:
     db.session.commit()
     state().wake.set()
     return delivery
+
+
+def set_allow_private(allowed: bool, actor: User) -> None:
+    """The admin setting for private and loopback endpoint addresses; commits. Logged, since it
+    opens the server's own network to whoever can edit endpoints."""
+    app_settings.set_private_webhooks(allowed)
+    log.warning("Webhooks to private addresses %s by user %s",
+                "allowed" if allowed else "refused", actor.id)
 
 
 def form_values(endpoint: WebhookEndpoint) -> dict[str, Any]:

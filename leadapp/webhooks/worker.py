@@ -23,6 +23,7 @@ from sqlalchemy import and_, delete, or_, select, update
 from ..db_types import utcnow
 from ..extensions import db
 from ..leads.models import Lead
+from ..settings import services as app_settings
 from . import addresses, payloads, sender, signing
 from .models import DeliveryStatus, WebhookDelivery
 from .outbox import state
@@ -105,13 +106,13 @@ def attempt(delivery_id: int, token: str) -> WebhookDelivery | None:
     endpoint = delivery.endpoint
     url, secret, body, event, uid = (endpoint.url, endpoint.secret, delivery.body,
                                      delivery.event, delivery.uid)
-    active = endpoint.active
+    active, allow_private = endpoint.active, app_settings.private_webhooks_allowed()
     db.session.commit()  # no transaction stays open while we wait on the network
     if not active:
         outcome = sender.Outcome(False, None, 0,
                                  "The endpoint is inactive; activate it, then resend.")
     else:
-        outcome = _send(url, secret, body, event, uid, config)
+        outcome = _send(url, secret, body, event, uid, config, allow_private)
     return _record(delivery, token, outcome, final=not active)
 
 
@@ -124,9 +125,10 @@ def complete_body(delivery: WebhookDelivery) -> None:
     delivery.pending_lead_id = None
 
 
-def _send(url: str, secret: str, body: str, event: str, uid: str, config: dict) -> sender.Outcome:
+def _send(url: str, secret: str, body: str, event: str, uid: str, config: dict,
+          allow_private: bool) -> sender.Outcome:
     try:
-        target = addresses.resolve(url, bool(config["WEBHOOKS_ALLOW_PRIVATE"]))
+        target = addresses.resolve(url, allow_private)
     except addresses.UnsafeUrl as error:
         return sender.Outcome(False, None, 0, str(error))
     headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT,

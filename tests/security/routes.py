@@ -126,7 +126,8 @@ PAGES: dict[str, str] = {
                      "custom_fields.export", "custom_fields.deleted_export",
                      "webhooks.index", "webhooks.create", "webhooks.detail", "webhooks.update",
                      "webhooks.delete", "webhooks.rotate_secret", "webhooks.send_test",
-                     "webhooks.resend", "webhooks.delivery_log"], "settings.manage"),
+                     "webhooks.resend", "webhooks.delivery_log", "webhooks.private_addresses"],
+                    "settings.manage"),
 }
 
 # No sign-in at all: the login form, static files, the public capture form and its API, the
