@@ -91,12 +91,14 @@ def main() -> None:
 
         def dry_run() -> None:
             problems = services.save_mapping(job, sheet="", mapping=mapping, match_keys=["email"],
-                                             mode="skip", default_source_id=None, user=user)
+                                             mode="skip", default_source_id=None)
             assert not problems, problems
+            services.work(job.id)  # what the worker does with the queued id: the dry run
 
         def run() -> None:
+            db.session.refresh(job)
             services.start(job, {})
-            services.run_import(job.id)
+            services.work(job.id)
 
         for label, phase in (("dry run", dry_run), ("import", run)):
             if args.tracemalloc:
@@ -131,11 +133,13 @@ def update_and_undo(folder: Path, user: Any, mapping: Any, rows: int) -> dict[st
     with changed.open("rb") as stream:
         job = services.create_job(user, stream, "changed.csv")
     problems = services.save_mapping(job, sheet="", mapping=mapping, match_keys=["email"],
-                                     mode="update", default_source_id=None, user=user)
+                                     mode="update", default_source_id=None)
     assert not problems, problems
+    services.work(job.id)
+    db.session.refresh(job)
     started = time.perf_counter()
     services.start(job, {})
-    services.run_import(job.id)
+    services.work(job.id)
     update_seconds = time.perf_counter() - started
     db.session.refresh(job)
     started = time.perf_counter()

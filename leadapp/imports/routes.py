@@ -102,6 +102,8 @@ def _job_page(job: ImportJob, status: int = 200, **ctx: Any) -> Response:
 
 
 def _step(job: ImportJob) -> str:
+    if job.status == services.CHECKING:
+        return "checking"
     if job.status in services.IN_PROGRESS:
         return "progress"
     if job.status in services.FINISHED:
@@ -128,8 +130,7 @@ def save_mapping(job_id: int) -> Response:
             job, sheet=form.get("sheet", job.sheet), mapping=mapping,
             match_keys=[key for key in form.getlist("match_keys") if key in ("email", "phone")],
             mode=form.get("duplicate_mode", ""),
-            default_source_id=int(default_source) if default_source.isdecimal() else None,
-            user=current_user)
+            default_source_id=int(default_source) if default_source.isdecimal() else None)
     except DomainError as error:
         problems = {"mapping": error.message}
     if problems:
@@ -137,6 +138,7 @@ def save_mapping(job_id: int) -> Response:
         view = services.mapping_view(job, form.get("sheet"))
         view.mapping = mapping or view.mapping
         return _job_page(job, 422, step="mapping", view=view, problems=problems, form=form)
+    job_queue().enqueue(job.id)  # the dry run: the job page polls its progress
     return _go("imports.job", job_id=job.id)
 
 
@@ -165,8 +167,13 @@ def run(job_id: int) -> Response:
 @bp.get("/import/<int:job_id>/progress")
 @require("leads.import")
 def progress(job_id: int) -> Response:
-    """The polled progress bar; once the job is finished, the result replaces it."""
+    """The polled progress bar of the dry run or the run; once the job is finished, the
+    result replaces it, and once checked, the page of the next step (preview or mapping)."""
     job = _job(job_id)
+    if job.status == services.CHECKING:
+        return render(JOB_PAGE, "imports/_partials/checking.html", job=job, step="checking")
+    if job.status in services.EDITABLE:
+        return _go("imports.job", job_id=job.id)
     if job.status in services.IN_PROGRESS:
         return render(JOB_PAGE, "imports/_partials/progress.html", job=job, step="progress")
     return render(JOB_PAGE, "imports/_partials/finished.html", job=job, step="result",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -31,12 +31,13 @@ from . import mapping as mapping_rules
 from .classify import Classifier, Outcome, as_text, batches, change_label, data_rows
 from .export import escape_formula
 from .models import DuplicateMode, ImportJob, ImportRowError, ImportStatus, ImportUpdate
-from .reading import FileInfo, inspect_file, read_header, to_csv_line
+from .reading import FileInfo, estimate_rows, inspect_file, read_header, to_csv_line
 from .writer import BatchWriter
 from .writer import jsonable as writer_jsonable
 
 PREVIEW_ROWS = 10
 UNKNOWN_LIMIT = 200
+CHECKING = ImportStatus.mapped  # the mapping is saved and the worker is checking every row
 EDITABLE = (ImportStatus.uploaded, ImportStatus.mapped, ImportStatus.previewed)
 IN_PROGRESS = (ImportStatus.queued, ImportStatus.running)
 FINISHED = (ImportStatus.done, ImportStatus.failed, ImportStatus.undone)
@@ -164,9 +165,10 @@ def mapping_view(job: ImportJob, sheet: str | None = None) -> MappingView:
 
 
 def save_mapping(job: ImportJob, *, sheet: str, mapping: dict[str, str], match_keys: list[str],
-                 mode: str, default_source_id: int | None, user: User) -> dict[str, str]:
-    """Check and store the mapping, remember it per header, then dry-run the whole file.
-    Returns problems as {field: message}; nothing is stored when there are any."""
+                 mode: str, default_source_id: int | None) -> dict[str, str]:
+    """Check and store the mapping, remember it per header, and hand the dry run of the whole
+    file to the worker (queue the job id). Returns problems as {field: message}; nothing is
+    stored when there are any."""
     if job.status not in EDITABLE:
         raise RuleViolation("This import has already run; start a new one to change the mapping.")
     default_source = db.session.get(LeadSource, default_source_id) if default_source_id else None
@@ -183,17 +185,102 @@ def save_mapping(job: ImportJob, *, sheet: str, mapping: dict[str, str], match_k
     job.options = {**(job.options or {}), "headers": view.headers,
                    "default_source_id": default_source.id if default_source else None}
     mapping_rules.remember(view.headers, mapping)
-    job.preview = dry_run(job, user)
-    job.total_rows = job.preview["total"]
-    job.status = ImportStatus.previewed
+    # `mapped` reads "mapping saved, every row being checked" until the worker has previewed.
+    # A check still running for an earlier mapping sees started_at change and stops.
+    job.status, job.preview, job.error = CHECKING, {}, ""
+    job.processed_rows, job.total_rows = 0, 0
+    job.started_at, job.heartbeat_at = None, utcnow()
     db.session.commit()
     return {}
 
 
 # ---- dry run ---------------------------------------------------------------------------------
 
-def dry_run(job: ImportJob, user: User | None) -> dict[str, Any]:
-    """Classify every row of the file without writing anything; a summary for the preview."""
+class _Superseded(Exception):
+    """The job stopped being this check's: the mapping was saved again, or it went stale."""
+
+
+def work(job_id: int) -> None:
+    """What the worker does with a job id: check every row of a mapped job, run a queued one."""
+    status = db.session.scalar(select(ImportJob.status).where(ImportJob.id == job_id))
+    if status == CHECKING:
+        check(job_id)
+    else:
+        run_import(job_id)
+
+
+def check(job_id: int) -> None:
+    """The dry run, off the request: classify every row with progress, then the preview (or
+    back to the mapping with what to fix)."""
+    claim = _claim_check(job_id)
+    if claim is None:
+        return
+    job = db.session.get(ImportJob, job_id)
+    actor = db.session.get(User, job.created_by_id) if job.created_by_id else None
+    try:
+        preview = dry_run(job, actor, lambda done: _check_progress(job_id, claim, done))
+    except _Superseded:
+        db.session.rollback()
+        return
+    except Exception as exc:
+        db.session.rollback()
+        _end_check(job_id, claim, status=ImportStatus.uploaded, error=_check_error(exc, job_id))
+        return
+    _end_check(job_id, claim, status=ImportStatus.previewed, preview=preview,
+               total_rows=preview["total"], processed_rows=0)
+
+
+def _check_error(exc: Exception, job_id: int) -> str:
+    if isinstance(exc, RuleViolation):
+        return exc.message
+    current_app.logger.exception("Dry run of import %s failed", job_id)
+    return (f"Checking the rows stopped with an error ({exc.__class__.__name__}); nothing was "
+            "stored. Check every row again, or upload the file again.")
+
+
+def _this_check(job_id: int, claim: datetime) -> list[Any]:
+    return [ImportJob.id == job_id, ImportJob.status == CHECKING, ImportJob.started_at == claim]
+
+
+def _claim_check(job_id: int) -> datetime | None:
+    """Take the check in one conditional UPDATE (so a job id delivered twice is checked once);
+    started_at marks it as this worker's. Sets the row estimate for the progress bar."""
+    job = db.session.get(ImportJob, job_id)
+    if job is None:
+        return None
+    estimate = estimate_rows(path_of(job), job.file_format, encoding=job.encoding or "utf-8",
+                             sheet=job.sheet)
+    now = utcnow()
+    claimed = db.session.execute(
+        update(ImportJob).where(ImportJob.id == job_id, ImportJob.status == CHECKING,
+                                ImportJob.started_at.is_(None))
+        .values(started_at=now, heartbeat_at=now, total_rows=estimate, processed_rows=0)
+        .execution_options(synchronize_session=False)).rowcount
+    db.session.commit()
+    return now if claimed else None
+
+
+def _check_progress(job_id: int, claim: datetime, done: int) -> None:
+    moved = db.session.execute(
+        update(ImportJob).where(*_this_check(job_id, claim))
+        .values(processed_rows=done, heartbeat_at=utcnow())
+        .execution_options(synchronize_session=False)).rowcount
+    db.session.commit()
+    if not moved:
+        raise _Superseded
+
+
+def _end_check(job_id: int, claim: datetime, **values: Any) -> None:
+    db.session.execute(update(ImportJob).where(*_this_check(job_id, claim))
+                       .values(started_at=None, heartbeat_at=utcnow(), **values)
+                       .execution_options(synchronize_session=False))
+    db.session.commit()
+
+
+def dry_run(job: ImportJob, user: User | None,
+            progress: Callable[[int], None] | None = None) -> dict[str, Any]:
+    """Classify every row of the file without writing anything; a summary for the preview.
+    `progress` hears the number of rows checked after each batch."""
     classifier = Classifier(job, user, (job.options or {}).get("headers", []), _region())
     counts: Counter[str] = Counter()
     samples: dict[str, list[dict[str, Any]]] = {"create": [], "update": [], "skip": [],
@@ -208,6 +295,8 @@ def dry_run(job: ImportJob, user: User | None) -> dict[str, Any]:
                 samples[outcome.kind].append(_sample(outcome, classifier))
             if outcome.kind in ("create", "update"):
                 _count_unknown(outcome, classifier, known_tags, unknown)
+        if progress is not None:
+            progress(counts.total())
     return {"total": sum(counts.values()), "counts": dict(counts), "samples": samples,
             **{f"unknown_{kind}": counter.most_common(UNKNOWN_LIMIT)
                for kind, counter in unknown.items()}}
@@ -350,19 +439,28 @@ def stale_after() -> timedelta:
 
 
 def mark_if_interrupted(job: ImportJob) -> bool:
-    """A queued or running job that has not made progress for a while lost its worker (the
-    process restarted or crashed): say so, and let the user resume it."""
-    if job.status not in IN_PROGRESS:
+    """A job being checked, queued or running that has not made progress for a while lost its
+    worker (the process restarted or crashed): say so, and let the user resume it."""
+    if job.status not in (CHECKING, *IN_PROGRESS) or not _stale(job):
         return False
-    last_sign = job.heartbeat_at or job.started_at or job.created_at
-    if last_sign is None or _aware(last_sign) > utcnow() - stale_after():
-        return False
-    job.status, job.finished_at = ImportStatus.failed, utcnow()
-    job.error = (f"The import stopped after {job.processed_rows:,} of {job.total_rows:,} rows: "
-                 "the process running it ended (a restart or a crash). Nothing is half-written; "
-                 "resume to import the remaining rows.")
+    if job.status == CHECKING:
+        # A dry run wrote nothing: its mapping is kept, and checking again starts it over.
+        job.status, job.started_at = ImportStatus.uploaded, None
+        job.error = (f"Checking the rows stopped after {job.processed_rows:,} rows: the process "
+                     "running it ended (a restart or a crash). Nothing was stored; check every "
+                     "row again to resume.")
+    else:
+        job.status, job.finished_at = ImportStatus.failed, utcnow()
+        job.error = (f"The import stopped after {job.processed_rows:,} of {job.total_rows:,} "
+                     "rows: the process running it ended (a restart or a crash). Nothing is "
+                     "half-written; resume to import the remaining rows.")
     db.session.commit()
     return True
+
+
+def _stale(job: ImportJob) -> bool:
+    last_sign = job.heartbeat_at or job.started_at or job.created_at
+    return last_sign is not None and _aware(last_sign) <= utcnow() - stale_after()
 
 
 def _aware(moment: datetime) -> datetime:

@@ -1,12 +1,13 @@
 """Running import jobs off the web request, behind a small queue interface.
 
 The job keeps all of its state in the database (status, counts, processed rows), so a queue only
-has to deliver a job id to something that calls `services.run_import(job_id)` inside an app
-context. The default is one in-process daemon thread per app. To move to an external queue (RQ,
-Celery, a cron'd `flask` command), write a class with the same `enqueue(job_id)` method that posts
-the id to that queue, have the queue's worker process create the app and call `run_import`, and
-return it from `job_queue()` (for example when a config key such as IMPORT_QUEUE="rq" is set).
-"""
+has to deliver a job id to something that calls `services.work(job_id)` inside an app context:
+a job whose mapping was just saved (status `mapped`) gets its dry run, a confirmed one (`queued`)
+its run; both write their progress to the job, which the page polls. The default is one
+in-process daemon thread per app. To move to an external queue (RQ, Celery, a cron'd `flask`
+command), write a class with the same `enqueue(job_id)` method that posts the id to that queue,
+have the queue's worker process create the app and call `work`, and return it from
+`job_queue()` (for example when a config key such as IMPORT_QUEUE="rq" is set)."""
 
 from __future__ import annotations
 
@@ -24,11 +25,11 @@ class JobQueue(Protocol):
 
 
 def _run(app: Flask, job_id: int) -> None:
-    from .services import run_import
+    from .services import work
 
     with app.app_context():
         try:
-            run_import(job_id)
+            work(job_id)
         finally:
             db.session.remove()
 

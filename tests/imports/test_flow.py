@@ -358,10 +358,12 @@ def test_run_on_real_worker_thread_finishes_in_background(app, client, login, st
     data = rows_file(*[[f"Lead {n}", f"l{n}@example.com", "", "Call", "", "", ""]
                        for n in range(2500)])
     job_id = start_import(data)
-    response = client.post(f"/admin/leads/import/{job_id}/run")
-    assert response.status_code == 303
     queue = app.extensions["import_queue"]
     assert type(queue).__name__ == "ThreadQueue"
+    assert queue.wait(60), "the dry run did not finish in time"
+    assert job_of(app, job_id).status == ImportStatus.previewed
+    response = client.post(f"/admin/leads/import/{job_id}/run")
+    assert response.status_code == 303
     assert queue.wait(60), "the worker did not finish in time"
     job = job_of(app, job_id)
     assert job.status == ImportStatus.done and job.created_count == 2500
