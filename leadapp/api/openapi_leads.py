@@ -11,7 +11,8 @@ from .openapi import Doc, json_content, rate_limit_headers, ref
 
 TAG = "Leads"
 ERROR_TEXT = {
-    400: "Malformed body (broken JSON, or JSON that is not an object).",
+    400: "Malformed body (broken JSON, JSON that is not an object, or JSON nested more than "
+         "20 levels deep).",
     401: "Missing, invalid, revoked or expired token.",
     403: "The token's user may not do this (the role's permissions, as on the pages).",
     404: "No such lead, or the token's user may not see it (also for non-numeric ids).",
@@ -20,7 +21,8 @@ ERROR_TEXT = {
          "lead converted twice, or an Idempotency-Key still in flight.",
     413: "Body too large.",
     415: "Unsupported body type: send JSON or form data.",
-    422: "Validation failed; `errors` names each bad field with the lead form's message.",
+    422: "Validation failed; `errors` names each bad field with the lead form's message "
+         "(NUL characters are refused too; query parameters are named `query.<name>`).",
     429: "Rate limit exceeded for this token; see Retry-After.",
 }
 
@@ -67,6 +69,58 @@ LEAD_FULL_EXAMPLE = {
                   "is_primary": True}],
     "conversion": None, "comments_count": 2, "attachments_count": 0,
 }
+SAM = {"id": 2, "name": "Sam Sales", "email": "sam@example.com"}
+CONTACTS_EXAMPLE = {"data": LEAD_FULL_EXAMPLE["contacts"]}
+COMMENT_EXAMPLE = {"id": 5, "lead_id": 42, "body": "Called: wants a quote by Friday.",
+                   "author": SAM, "created_at": "2026-11-25T10:02:44+00:00",
+                   "updated_at": "2026-11-25T10:02:44+00:00"}
+ATTACHMENT_EXAMPLE = {"id": 8, "lead_id": 42, "filename": "roof-plan.pdf",
+                      "content_type": "application/pdf", "size": 248311, "uploaded_by": SAM,
+                      "created_at": "2026-11-25T10:05:10+00:00"}
+ACTIVITY_EXAMPLE = {"data": [
+    {"id": 31, "kind": "field_changed", "field": "city", "old_value": "Halle",
+     "new_value": "Leipzig", "data": None, "actor": SAM,
+     "created_at": "2026-11-25T10:07:00+00:00"},
+    {"id": 30, "kind": "created", "field": "", "old_value": "", "new_value": "",
+     "data": None, "actor": SAM, "created_at": "2026-11-25T09:12:03+00:00"}],
+    "meta": {"page": 1, "per_page": 20, "has_more": False}}
+FIELDS_EXAMPLE = {"data": [
+    {"name": "title", "label": "Title", "type": "string", "required": True, "max_length": 255,
+     "choices": None, "writable": ["POST", "PUT", "PATCH"]},
+    {"name": "source_id", "label": "Lead source", "type": "id", "required": True,
+     "max_length": None, "choices": [{"id": 1, "name": "Website form"}],
+     "writable": ["POST", "PUT", "PATCH"]}]}
+PIPELINES_EXAMPLE = {"data": [{"id": 1, "name": "Sales", "is_default": True, "stages": [
+    {"id": 1, "name": "New", "kind": "open", "position": 0, "probability": 10},
+    {"id": 3, "name": "In process", "kind": "open", "position": 2, "probability": 50},
+    {"id": 4, "name": "Won", "kind": "won", "position": 3, "probability": 100},
+    {"id": 5, "name": "Closed", "kind": "lost", "position": 4, "probability": 0}]}]}
+LOSS_REASONS_EXAMPLE = {"data": [{"id": 1, "name": "No budget", "active": True},
+                                 {"id": 2, "name": "Chose a competitor", "active": True}]}
+USERS_EXAMPLE = {"data": [{**SAM, "role": "sales"},
+                          {"id": 1, "name": "Ada Admin", "email": "ada@example.com",
+                           "role": "admin"}]}
+
+
+CONVERTED_EXAMPLE = {
+    "status": True, "message": "Lead converted: company “Pump Works” created, contact Mara "
+                               "Keller linked, opportunity “Pump install” created.",
+    "created": {"company": {"id": 11, "name": "Pump Works", "created": True},
+                "contact": {"id": 9, "name": "Mara Keller", "created": False},
+                "opportunity": {"id": 4, "name": "Pump install"}},
+    "data": {**LEAD_FULL_EXAMPLE, "converted": True, "active": 3,
+             "converted_at": "2026-11-26T08:00:00+00:00",
+             "stage": {"id": 4, "name": "Won", "kind": "won", "position": 3}, "status": "Won",
+             "conversion": {"converted_at": "2026-11-26T08:00:00+00:00",
+                            "company": {"id": 11, "name": "Pump Works"},
+                            "contact": {"id": 9, "name": "Mara Keller"},
+                            "opportunity": {"id": 4, "name": "Pump install"}}}}
+
+
+def done(message: str) -> dict[str, Any]:
+    """The envelope of a delete: `{"status": true, "message": ...}`."""
+    return success(message.rstrip(".") + ".", ref("Success"), {"status": True,
+                                                               "message": message})
 
 
 def errors(*codes: int) -> dict[str, Any]:
@@ -259,8 +313,11 @@ IF_MATCH = {"name": "If-Match", "in": "header", "schema": STRING,
             "description": "The ETag of your last GET: a stale one is refused with 409."}
 
 
-def _body(schema: dict[str, Any], multipart: bool = False) -> dict[str, Any]:
+def _body(schema: dict[str, Any], multipart: bool = False,
+          example: Any = None) -> dict[str, Any]:
     content: dict[str, Any] = {"application/json": {"schema": schema}}
+    if example is not None:
+        content["application/json"]["example"] = example
     if multipart:
         content["multipart/form-data"] = {"schema": {
             "allOf": [schema, {"type": "object", "properties": {"attachments": {
@@ -276,6 +333,7 @@ def _op(op_id: str, summary: str, responses: dict[str, Any], **extra: Any) -> di
 def lead_paths(doc: Doc) -> None:
     """The lead itself: list, create, read, update, trash/restore, move, convert."""
     lead_ok = envelope(ref("Lead"))
+    one = {"status": True, "data": LEAD_FULL_EXAMPLE}
     paths = doc["paths"]
     paths["/leads"] = {
         "get": _op("listLeads", "List leads (the list page's filters)", {
@@ -305,19 +363,19 @@ def lead_paths(doc: Doc) -> None:
             **errors(401, 404, 429)},
             parameters=[_query("deleted", "true reads a lead in the trash.", BOOLEAN)]),
         "put": _op("replaceLead", "Update through the whole lead form", {
-            "200": success("Updated.", lead_ok, **ETAG),
+            "200": success("Updated.", lead_ok, one, **ETAG),
             **errors(400, 401, 403, 404, 409, 413, 415, 422, 429)},
             parameters=[IF_MATCH], requestBody=_body(ref("LeadInput"))),
         "patch": _op("updateLead", "Change some fields", {
-            "200": success("Updated.", lead_ok, **ETAG),
+            "200": success("Updated.", lead_ok, one, **ETAG),
             **errors(400, 401, 403, 404, 409, 413, 415, 422, 429)},
             parameters=[IF_MATCH], requestBody=_body(ref("LeadPatch"))),
         "delete": _op("deleteLead", "Move to the trash", {
-            "200": success("In the trash.", ref("Success")), **errors(401, 403, 404, 429)}),
+            "200": done("Lead moved to the trash."), **errors(401, 403, 404, 429)}),
     }
     paths["/leads/{id}/restore"] = {"parameters": [_id("id", "lead")], "post": _op(
         "restoreLead", "Bring a lead back from the trash", {
-            "200": success("Restored.", lead_ok), **errors(401, 403, 404, 429)})}
+            "200": success("Restored.", lead_ok, one), **errors(401, 403, 404, 429)})}
     move = {"type": "object", "required": ["stage"], "properties": {
         "stage": RELATION, "position": {"type": "integer", "minimum": 0},
         "loss_reason": {**RELATION, "description": "Required for a lost stage."},
@@ -325,7 +383,8 @@ def lead_paths(doc: Doc) -> None:
         "examples": [{"stage": "Closed", "loss_reason": "No budget"}]}
     paths["/leads/{id}/move"] = {"parameters": [_id("id", "lead")], "post": _op(
         "moveLead", "Move to a stage (the board's rules)", {
-            "200": success("Moved.", lead_ok), **errors(400, 401, 403, 404, 409, 422, 429)},
+            "200": success("Moved.", lead_ok, one),
+            **errors(400, 401, 403, 404, 409, 422, 429)},
         parameters=[IF_MATCH], requestBody=_body(move))}
     record = {"type": "object", "additionalProperties": STRING}
     convert = {"type": "object", "properties": {
@@ -342,7 +401,7 @@ def lead_paths(doc: Doc) -> None:
             "200": success("Converted; `created` names what was created or linked.", {
                 "type": "object", "required": ["status", "created", "data"],
                 "properties": {"status": {"const": True}, "message": STRING,
-                               "created": created, "data": ref("Lead")}}),
+                               "created": created, "data": ref("Lead")}}, CONVERTED_EXAMPLE),
             **errors(400, 401, 403, 404, 409, 422, 429)},
         parameters=[IDEMPOTENCY, IF_MATCH], requestBody=_body(convert))}
 
@@ -350,42 +409,49 @@ def lead_paths(doc: Doc) -> None:
 def lead_child_paths(doc: Doc) -> None:
     """Contacts, comments, attachments, activity of a lead."""
     paths, lead = doc["paths"], _id("id", "lead")
-    contacts = success("The lead's contacts.", data_list(ref("LeadContact")))
+    contacts = success("The lead's contacts.", data_list(ref("LeadContact")), CONTACTS_EXAMPLE)
     paths["/leads/{id}/contacts"] = {"parameters": [lead], "get": _op(
         "listLeadContacts", "The lead's contacts", {"200": contacts, **errors(401, 404, 429)}),
         "put": _op("setLeadContacts", "Set the list (the first is primary)", {
             "200": contacts, **errors(400, 401, 403, 404, 422, 429)},
             requestBody=_body({"type": "object", "required": ["contacts"], "properties": {
-                "contacts": {"type": "array", "items": INTEGER}}}))}
+                "contacts": {"type": "array", "items": INTEGER}}}, example={"contacts": [9, 12]}))}
     paths["/leads/{id}/contacts/{contact_id}"] = {
         "parameters": [lead, _id("contact_id", "contact")],
         "post": _op("bindLeadContact", "Link a contact; {\"primary\": true} makes it primary",
-                    {"200": contacts, **errors(401, 403, 404, 422, 429)}),
+                    {"200": contacts, **errors(401, 403, 404, 422, 429)},
+                    requestBody={**_body({"type": "object", "properties": {
+                        "primary": BOOLEAN}}, example={"primary": True}), "required": False}),
         "delete": _op("unbindLeadContact", "Unlink a contact",
                       {"200": contacts, **errors(401, 403, 404, 422, 429)})}
     comment_body = _body({"type": "object", "required": ["body"], "properties": {
-        "body": STRING}})
+        "body": STRING}}, example={"body": COMMENT_EXAMPLE["body"]})
     one_comment = envelope(ref("LeadComment"))
     paths["/leads/{id}/comments"] = {"parameters": [lead], "get": _op(
         "listLeadComments", "Comments, newest first", {
-            "200": success("Comments.", data_list(ref("LeadComment"))),
+            "200": success("Comments.", data_list(ref("LeadComment")),
+                           {"data": [COMMENT_EXAMPLE]}),
             **errors(401, 404, 429)}),
         "post": _op("addLeadComment", "Add a comment", {
-            "201": success("Added.", one_comment), **errors(400, 401, 403, 404, 422, 429)},
+            "201": success("Added.", one_comment, {"status": True, "data": COMMENT_EXAMPLE}),
+            **errors(400, 401, 403, 404, 422, 429)},
             requestBody=comment_body)}
     paths["/leads/{id}/comments/{comment_id}"] = {
         "parameters": [lead, _id("comment_id", "comment")],
         "put": _op("editLeadComment", "Edit (authors; managers and admins any)", {
-            "200": success("Edited.", one_comment), **errors(400, 401, 403, 404, 422, 429)},
+            "200": success("Edited.", one_comment, {"status": True, "data": COMMENT_EXAMPLE}),
+            **errors(400, 401, 403, 404, 422, 429)},
             requestBody=comment_body),
         "delete": _op("deleteLeadComment", "Delete", {
-            "200": success("Deleted.", ref("Success")), **errors(401, 403, 404, 429)})}
+            "200": done("Comment deleted."), **errors(401, 403, 404, 429)})}
     paths["/leads/{id}/attachments"] = {"parameters": [lead], "get": _op(
         "listLeadAttachments", "Attachments", {
-            "200": success("Attachments.", data_list(ref("LeadAttachment"))),
+            "200": success("Attachments.", data_list(ref("LeadAttachment")),
+                           {"data": [ATTACHMENT_EXAMPLE]}),
             **errors(401, 404, 429)}),
         "post": _op("uploadLeadAttachment", "Upload a file (multipart, field `file`)", {
-            "201": success("Stored.", envelope(ref("LeadAttachment"))),
+            "201": success("Stored.", envelope(ref("LeadAttachment")),
+                           {"status": True, "data": ATTACHMENT_EXAMPLE}),
             **errors(401, 403, 404, 413, 422, 429)},
             requestBody={"required": True, "content": {"multipart/form-data": {"schema": {
                 "type": "object", "required": ["file"], "properties": {"file": {
@@ -398,7 +464,7 @@ def lead_child_paths(doc: Doc) -> None:
                                                         "format": "binary"}}}},
             **errors(401, 404, 429)}),
         "delete": _op("deleteLeadAttachment", "Delete (uploader, managers, admins)", {
-            "200": success("Deleted.", ref("Success")), **errors(401, 403, 404, 429)})}
+            "200": done("Attachment deleted."), **errors(401, 403, 404, 429)})}
     paths["/leads/{id}/activity"] = {"parameters": [lead], "get": _op(
         "leadActivity", "The timeline, newest first", {
             "200": success("One page.", {"type": "object", "required": ["data", "meta"],
@@ -406,7 +472,8 @@ def lead_child_paths(doc: Doc) -> None:
                                              "LeadActivity")}, "meta": {
                                              "type": "object", "properties": {
                                                  "page": INTEGER, "per_page": INTEGER,
-                                                 "has_more": BOOLEAN}}}}),
+                                                 "has_more": BOOLEAN}}}},
+                           ACTIVITY_EXAMPLE),
             **errors(401, 404, 422, 429)},
         parameters=[_query("page", "From 1.", {"type": "integer", "minimum": 1}),
                     _query("per_page", "At most 100.", {"type": "integer", "minimum": 1})])}
@@ -430,13 +497,15 @@ def lookup_paths(doc: Doc) -> None:
                                                "active": BOOLEAN}}
     user = {"type": "object", "properties": {"id": INTEGER, "name": STRING, "email": STRING,
                                              "role": STRING}}
-    for path, op_id, summary, schema in (
-            ("/leads/fields", "leadFields", "Every lead field (type, required, choices)", field),
-            ("/pipelines", "listPipelines", "Pipelines with their stages", pipeline),
-            ("/loss_reasons", "listLossReasons", "Loss reasons", reason),
-            ("/users", "listUsers", "Active users (id, name, role)", user)):
+    for path, op_id, summary, schema, example in (
+            ("/leads/fields", "leadFields", "Every lead field (type, required, choices)", field,
+             FIELDS_EXAMPLE),
+            ("/pipelines", "listPipelines", "Pipelines with their stages", pipeline,
+             PIPELINES_EXAMPLE),
+            ("/loss_reasons", "listLossReasons", "Loss reasons", reason, LOSS_REASONS_EXAMPLE),
+            ("/users", "listUsers", "Active users (id, name, role)", user, USERS_EXAMPLE)):
         doc["paths"][path] = {"get": _op(op_id, summary, {
-            "200": success(summary + ".", data_list(schema)), **errors(401, 429)})}
+            "200": success(summary + ".", data_list(schema), example), **errors(401, 429)})}
 
 
 def leads(doc: Doc) -> None:

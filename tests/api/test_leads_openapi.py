@@ -68,3 +68,37 @@ def test_documented_examples_are_valid(client: Any) -> None:
         validator = _validator(doc, name)
         for example in doc["components"]["schemas"][name]["examples"]:
             validator.validate(example)
+
+
+def _operations(doc: dict[str, Any]) -> Any:
+    for path, item in doc["paths"].items():
+        if path.startswith("/leads") or path in ("/pipelines", "/loss_reasons", "/users"):
+            for method, operation in item.items():
+                if method != "parameters":
+                    yield f"{method.upper()} {path}", operation
+
+
+def test_every_leads_operation_has_valid_examples(client: Any) -> None:
+    """Each JSON success answer and each JSON request body shows an example that matches its
+    own schema (the child and look-up operations had none)."""
+    doc = _doc(client)
+    checked = 0
+    for name, operation in _operations(doc):
+        contents = [response.get("content", {}) for code, response
+                    in operation["responses"].items() if code.startswith("2")]
+        contents.append(operation.get("requestBody", {}).get("content", {}))
+        for content in contents:
+            media = content.get("application/json")
+            if media is None:
+                continue
+            schema = media["schema"]
+            named = schema.get("$ref", "").removeprefix("#/components/schemas/")
+            examples = ([media["example"]] if "example" in media else
+                        doc["components"]["schemas"][named].get("examples", []) if named else
+                        schema.get("examples", []))
+            assert examples, name
+            validator = jsonschema_rs.validator_for({**schema, "components": doc["components"]})
+            for example in examples:
+                validator.validate(example)
+            checked += 1
+    assert checked >= 30
