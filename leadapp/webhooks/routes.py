@@ -15,7 +15,8 @@ from . import services
 from .forms import EndpointForm, PrivateAddressesForm
 from .models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 
-ID = "<int(max=2147483647):endpoint_id>"
+MAX_ID = 2147483647
+ID = f"<int(max={MAX_ID}):endpoint_id>"
 bp = Blueprint("webhooks", __name__, url_prefix="/admin/settings/webhooks")
 
 
@@ -35,12 +36,19 @@ def _detail(endpoint: WebhookEndpoint, form: EndpointForm | None = None, status:
             fragment: str = "webhooks/_partials/endpoint_form.html", **ctx: object) -> Response:
     form = form or EndpointForm(formdata=None, data=services.form_values(endpoint))
     log_status = request.args.get("status", "")
+    before = _before()
     response = render("webhooks/detail.html", fragment, status, endpoint=endpoint, form=form,
-                      deliveries=services.deliveries(endpoint, log_status),
+                      log=services.deliveries(endpoint, log_status, before), before=before,
                       log_status=log_status, statuses=list(DeliveryStatus), submit_label="Save",
                       action=url_for("webhooks.update", endpoint_id=endpoint.id), **ctx)
     response.headers["Cache-Control"] = "no-store"  # the page shows the signing secret
     return response
+
+
+def _before() -> int | None:
+    """The log page's `before` id; anything but an id (text, out of range) means the newest."""
+    before = request.args.get("before", type=int)
+    return before if before is not None and 0 < before <= MAX_ID else None
 
 
 def _go(url: str) -> Response:

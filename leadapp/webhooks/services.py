@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
@@ -97,13 +98,24 @@ def _commit() -> None:
     state().invalidate()  # this process sees the change at once; others within the cache TTL
 
 
-def deliveries(endpoint: WebhookEndpoint, status: str = "",
-               limit: int = LOG_PAGE) -> list[WebhookDelivery]:
+@dataclass(frozen=True)
+class LogPage:
+    rows: list[WebhookDelivery]
+    older: int | None  # the `before` of the next, older page; None on the oldest page
+
+
+def deliveries(endpoint: WebhookEndpoint, status: str = "", before: int | None = None,
+               limit: int = LOG_PAGE) -> LogPage:
+    """One page of the endpoint's log, newest first, starting below the id `before`. Paged by
+    id rather than offset: new deliveries arriving while someone pages do not shift the rows."""
     query = (select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint.id)
-             .order_by(WebhookDelivery.id.desc()).limit(limit))
+             .order_by(WebhookDelivery.id.desc()).limit(limit + 1))
     if status in DeliveryStatus.__members__:
         query = query.where(WebhookDelivery.status == DeliveryStatus[status])
-    return list(db.session.scalars(query))
+    if before is not None:
+        query = query.where(WebhookDelivery.id < before)
+    rows = list(db.session.scalars(query))
+    return LogPage(rows[:limit], rows[limit - 1].id if len(rows) > limit else None)
 
 
 def resend(delivery: WebhookDelivery) -> WebhookDelivery:
