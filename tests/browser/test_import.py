@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import csv
+import re
+import time
+
+import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot
 
@@ -21,7 +26,29 @@ def write_file(path) -> None:
                              "Expo Berlin" if n % 2 else "Trade show", f"Met at booth {n}"])
 
 
-def test_import_upload_map_preview_run_progress_result(page, live_server, sign_in, tmp_path):
+@pytest.fixture
+def slow_worker(monkeypatch):
+    """Each batch of the dry run and of the run takes a little longer, so both progress bars
+    are on screen for a few polls (the live server runs in this process)."""
+    from leadapp.imports import services
+    from leadapp.imports.writer import BatchWriter
+
+    real_progress, real_write = services._check_progress, BatchWriter.write
+
+    def slow_progress(*args):
+        time.sleep(0.4)
+        real_progress(*args)
+
+    def slow_write(self, outcomes):
+        time.sleep(0.4)
+        return real_write(self, outcomes)
+
+    monkeypatch.setattr(services, "_check_progress", slow_progress)
+    monkeypatch.setattr(BatchWriter, "write", slow_write)
+
+
+def test_import_upload_map_preview_run_progress_result(page, live_server, sign_in, tmp_path,
+                                                        slow_worker):
     sign_in(page, "marketeer")
     page.goto(f"{live_server.url}/admin/leads/import")
     screenshot(page, "import-1-upload")
@@ -39,28 +66,39 @@ def test_import_upload_map_preview_run_progress_result(page, live_server, sign_i
     screenshot(page, "import-2-mapping")
     page.get_by_role("button", name="Check every row (dry run)").click()
 
+    # The dry run runs in the worker: the page polls its progress, then shows the preview.
+    checking = page.locator("#import-checking")
+    checking.wait_for(timeout=30_000)
+    expect(checking.locator(".import-progress-text")).to_have_text(
+        re.compile(rf"Checking rows… [\d,]+ / {ROWS:,}"))
+    assert checking.locator("progress.import-bar").is_visible()
+    screenshot(page, "import-3-checking")
     page.get_by_role("heading", name="4. Preview: nothing has been stored yet").wait_for(
         timeout=60_000)
     assert page.locator(".import-stat-create .stat-value").inner_text() == f"{ROWS - 12:,}"
     assert page.locator(".import-stat-error .stat-value").inner_text() == "12"
     assert page.get_by_label("“Expo Berlin” (5,988 rows)").input_value() == "new"
-    screenshot(page, "import-3-preview")
+    screenshot(page, "import-4-preview")
     page.get_by_role("button", name="Import: create").click()
 
-    progress = page.locator("#import-progress, #import-result").first
+    progress = page.locator("#import-progress")
     progress.wait_for(timeout=30_000)
-    if page.locator("#import-progress").count():
-        screenshot(page, "import-4-progress")
+    expect(progress.locator(".import-progress-text")).to_contain_text(
+        re.compile(rf"[\d,]+ of {ROWS:,} rows"))
+    assert progress.locator("progress.import-bar").is_visible()
+    screenshot(page, "import-5-progress")
     page.locator("#import-result").wait_for(timeout=120_000)
     assert page.locator("#import-created").inner_text() == f"{ROWS - 12:,}"
     assert page.locator("#import-failed").inner_text() == "12"
     assert page.get_by_role("link", name="Download the failed rows (CSV)").is_visible()
-    screenshot(page, "import-5-result")
+    screenshot(page, "import-6-result")
 
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Undo this import").click()
-    page.get_by_text("This import was undone").wait_for(timeout=60_000)
-    screenshot(page, "import-6-undone")
+    undone = page.locator("#import-undone")
+    undone.wait_for(timeout=60_000)
+    expect(undone).to_contain_text(f"{ROWS - 12:,} new leads went to the trash")
+    screenshot(page, "import-7-undone")
 
 
 def test_export_page_downloads_csv(page, live_server, sign_in):
