@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
@@ -36,6 +37,7 @@ from .writer import BatchWriter
 from .writer import jsonable as writer_jsonable
 
 PREVIEW_ROWS = 10
+PROGRESS_SECONDS = 0.5
 UNKNOWN_LIMIT = 200
 CHECKING = ImportStatus.mapped  # the mapping is saved and the worker is checking every row
 EDITABLE = (ImportStatus.uploaded, ImportStatus.mapped, ImportStatus.previewed)
@@ -218,7 +220,7 @@ def check(job_id: int) -> None:
     job = db.session.get(ImportJob, job_id)
     actor = db.session.get(User, job.created_by_id) if job.created_by_id else None
     try:
-        preview = dry_run(job, actor, lambda done: _check_progress(job_id, claim, done))
+        preview = dry_run(job, actor, _CheckProgress(job_id, claim))
     except _Superseded:
         db.session.rollback()
         return
@@ -258,6 +260,19 @@ def _claim_check(job_id: int) -> datetime | None:
         .execution_options(synchronize_session=False)).rowcount
     db.session.commit()
     return now if claimed else None
+
+
+class _CheckProgress:
+    """Writes the rows checked to the job at most every PROGRESS_SECONDS: the page polls once
+    a second, and a commit after every batch would cost more than checking the batch."""
+
+    def __init__(self, job_id: int, claim: datetime) -> None:
+        self.job_id, self.claim, self.last = job_id, claim, time.monotonic()
+
+    def __call__(self, done: int) -> None:
+        if time.monotonic() - self.last >= PROGRESS_SECONDS:
+            _check_progress(self.job_id, self.claim, done)
+            self.last = time.monotonic()
 
 
 def _check_progress(job_id: int, claim: datetime, done: int) -> None:

@@ -30,21 +30,16 @@ def write_file(path) -> None:
 def slow_worker(monkeypatch):
     """Each batch of the dry run and of the run takes a little longer, so both progress bars
     are on screen for a few polls (the live server runs in this process)."""
-    from leadapp.imports import services
-    from leadapp.imports.writer import BatchWriter
+    from leadapp.imports import classify, services
 
-    real_progress, real_write = services._check_progress, BatchWriter.write
+    real = services.batches
 
-    def slow_progress(*args):
-        time.sleep(0.4)
-        real_progress(*args)
+    def slow_batches(rows, size=classify.BATCH):
+        for batch in real(rows, size):
+            time.sleep(0.4)
+            yield batch
 
-    def slow_write(self, outcomes):
-        time.sleep(0.4)
-        return real_write(self, outcomes)
-
-    monkeypatch.setattr(services, "_check_progress", slow_progress)
-    monkeypatch.setattr(BatchWriter, "write", slow_write)
+    monkeypatch.setattr(services, "batches", slow_batches)
 
 
 def test_import_upload_map_preview_run_progress_result(page, live_server, sign_in, tmp_path,

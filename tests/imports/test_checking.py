@@ -139,3 +139,22 @@ def test_a_check_that_lost_its_worker_goes_back_to_the_mapping_to_resume(app, cl
     job = job_of(app, job_id)
     assert job.status == ImportStatus.previewed and job.error == ""
     assert job.preview["counts"] == {"create": 3}
+
+
+def test_check_writes_its_progress_at_most_every_half_second(app, client, login, monkeypatch):
+    from leadapp.imports import classify
+
+    login()
+    monkeypatch.setattr(services, "batches", lambda rows, size=2: classify.batches(rows, size))
+    written: list[int] = []
+    real = services._check_progress
+    monkeypatch.setattr(services, "_check_progress",
+                        lambda job_id, claim, done: written.append(done) or real(job_id, claim,
+                                                                                 done))
+    job_id = job_id_from(upload(client, leads_file(7)))
+    client.post(f"/admin/leads/import/{job_id}/mapping", data=FORM)
+    assert written == []  # a quick check commits nothing but its result
+    monkeypatch.setattr(services, "PROGRESS_SECONDS", 0)
+    client.post(f"/admin/leads/import/{job_id}/mapping", data=FORM)
+    assert written == [2, 4, 6, 7]
+    assert job_of(app, job_id).status == ImportStatus.previewed
