@@ -3,7 +3,10 @@
 Any number of workers may run (a thread in each gunicorn worker, `flask webhooks worker`
 processes): a delivery is claimed by one atomic UPDATE that only succeeds while the row is still
 due (PostgreSQL also skips rows another worker has locked), and the claim is a lease, so a worker
-that dies mid-send leaves a row that becomes due again when the lease runs out."""
+that dies mid-send leaves a row that becomes due again when the lease runs out. Each claim carries
+a random token: the lease is renewed under it before every attempt (rows wait their turn in a
+batch) and the result is written only while the token still holds, so a row that another worker
+re-claimed is neither sent nor recorded twice by the first one."""
 
 from __future__ import annotations
 
