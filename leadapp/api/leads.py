@@ -215,11 +215,14 @@ def replace_lead(lead_id: str) -> Response:
 def update_lead(lead_id: str) -> Response:
     """Only the fields sent, each checked like its click-to-edit field; one commit."""
     lead, body, custom, version = _edit_request(lead_id)
+    contact_errors: dict[str, str] = {}
+    ids = lead_input.contact_ids(body, contact_errors)
     try:
         values = lead_input.patch_values(body, actor(), lead)
-        ids = lead_input.contact_ids(body, {})
     except lead_input.BadInput as bad:
-        return validation_failed(bad.errors)
+        return validation_failed({**bad.errors, **contact_errors})
+    if contact_errors:  # refused here: update_fields would commit the other fields first
+        return validation_failed(contact_errors)
     try:
         staged: dict[str, tuple[Any, Any]] = {}
         if custom is not None:  # staged first; update_fields commits both or neither

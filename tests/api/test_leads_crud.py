@@ -153,7 +153,8 @@ def test_patch_changes_only_sent_fields_in_one_version(app: Flask, api: Any,
     ({"budget": "-1"}, "budget"), ({"start_date": "soon"}, "start_date"),
     ({"source": 999999}, "source"), ({"owner_id": 999999}, "owner_id"),
     ({"stage": "Closed"}, "stage"), ({"version": "abc"}, "version"),
-    ({"contacts": [10**22]}, "contacts")])
+    ({"contacts": [10**22]}, "contacts"), ({"contacts": [999999]}, "contacts"),
+    ({"contacts": "1,2"}, "contacts")])
 def test_patch_refuses_bad_values_and_changes_nothing(app: Flask, api: Any, lead_id: int,
                                                        body: dict, field: str) -> None:
     response = api("patch", f"/api/leads/{lead_id}", json={"city": "Essen", **body})
