@@ -1,10 +1,13 @@
 """Time the source performance report at scale: median and p95 per case, and SQL queries.
 
     .venv/bin/python bench/report.py [DB_PATH] [--leads 100000] [--runs 15]
+                                     [--only "last 12 months"] [--timezone Europe/Berlin]
 
 Builds DB_PATH with `demo seed` (the code behind `flask --app wsgi demo seed --leads N`) when the
 file does not exist, else reuses it. Each case is a whole request/response cycle through the
 Flask test client (routing, SQL, charts, templates), signed in as an admin, after warm-up runs.
+--timezone sets APP_TIMEZONE: a zone with clock changes makes SQLite bucket weeks with one CASE
+branch per UTC offset in the range, the slowest path of the local-date SQL.
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ def cases(v: dict[str, Any]) -> list[tuple[str, str, bool]]:
         ("12 months, owner filter", f"{year}&owner={v['owner']}", True),
         ("12 months, first touch", f"{year}&model=first_touch", True),
         ("12 months, last touch", f"{year}&model=last_touch", True),
+        ("12 months, EUR revenue", f"{year}&currency=EUR", True),
         ("12 months, CSV export", f"{year}", False),
         ("12 months, print view", f"{year}", False),
     ]
@@ -71,13 +75,18 @@ def main() -> None:
     parser.add_argument("--leads", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--warmup", type=int, default=2)
+    parser.add_argument("--only", action="append", default=[],
+                        help="time only cases whose name contains this text (repeatable)")
+    parser.add_argument("--timezone", default="UTC", help="APP_TIMEZONE for the run")
     args = parser.parse_args()
     app = seeded_app(args.db, args.leads)
+    app.config["APP_TIMEZONE"] = args.timezone
     client = signed_in_client(app)
     values = sample_values(app)
-    urls = [(name, _url(name, query), partial) for name, query, partial in cases(values)]
+    urls = [(name, _url(name, query), partial) for name, query, partial in cases(values)
+            if not args.only or any(text in name for text in args.only)]
     time_cases(app, client, urls, runs=args.runs, warmup=args.warmup, budget_ms=BUDGET_MS,
-               heading=f"{values['total']:,} leads · SQLite {args.db}")
+               heading=f"{values['total']:,} leads · SQLite {args.db} · {args.timezone}")
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ from sqlalchemy import (
     exists,
     func,
     literal,
+    literal_column,
     or_,
     select,
 )
@@ -250,6 +251,8 @@ def _local_date(ts: Any, filters: Filters) -> Any:
     if _dialect() == "postgresql":
         return func.date(func.timezone(_text(filters.zone.key), ts))
     spans = offset_spans(filters.zone, *_bounds(filters))
+    if spans == [(spans[0][0], 0)]:
+        return func.substr(ts, 1, 10)  # UTC all along: the stored text starts with the date
     dates = [func.date(ts, _text(f"{offset:+d} seconds")) for _, offset in spans]
     if len(dates) == 1:
         return dates[0]
@@ -378,55 +381,81 @@ def _joined_seconds(seconds: Any) -> Any:
     return func.group_concat(seconds, ",")
 
 
-def _grouped_leads(user: User, filters: Filters, stage: Stage | None, by_campaign: bool
-                   ) -> tuple[dict[tuple[str, str | None], Row], dict[str, dict[date, int]]]:
-    """Rows per group (source, or source and campaign) and, for sources, leads per week.
+@dataclass
+class _Grouped:
+    """What one scan of the leads gives: rows, leads per week, wins in other currencies."""
+    rows: dict[tuple[str, str | None], Row]
+    weekly: dict[str, dict[date, int]]
+    other_currencies: dict[str, int]
 
-    One scan of the range on ix_leads_live_created (which carries every column used here)
-    serves the table, the chart and the response times: each lead's seconds to first response
-    (leads.first_response_at) come back per group, and Python takes the medians."""
+
+def _lead_statement(filters: Filters, stage: Stage | None, by_campaign: bool) -> Any:
+    """Grouped by source (and week), or by source and campaign, and by the currency of a won
+    lead's revenue when it is not the report's (NULL for the rest, so a one-currency database
+    gets no extra groups): the currency is read once per won lead, and revenue in other
+    currencies comes back apart instead of being added."""
     key, campaign_key = _keys(filters)
     won, lost = _outcomes()
     qualified = case((won, True), else_=_qualified(stage))
-    # Only revenue in the report's currency is added; the other wins are counted apart.
-    won_here = and_(won, _money_currency() == filters.currency)
     with_days = and_(won, Lead.closing_date.is_not(None))
     days = _days_between(Lead.closing_date, Lead.created_at, filters)
     # Sources are grouped per week too, so one scan of the range serves the table and the chart.
-    groups = ([key, campaign_key] if by_campaign
-              else [key, _local_monday(Lead.created_at, filters)])
+    second = campaign_key if by_campaign else _local_monday(Lead.created_at, filters)
+    currency = _money_currency()
+    won_currency = case((won, func.nullif(currency, _text(filters.currency))),
+                        else_=None).label("won_currency")
     statement = (
-        select(*groups, func.count(Lead.id),
+        select(key, second, won_currency, func.count(Lead.id),
                func.sum(case((qualified, 1), else_=0)), func.sum(case((won, 1), else_=0)),
                func.sum(case((lost, 1), else_=0)),
-               func.sum(case((won_here, _cents(_won_money())), else_=0)),
+               func.sum(case((won, _cents(_won_money())), else_=0)),
                func.sum(case((with_days, days), else_=0)),
                func.sum(case((with_days, 1), else_=0)),
-               func.sum(case((won_here, 1), else_=0)),
                _joined_seconds(_seconds_between(Lead.first_response_at, Lead.created_at)))
-        .where(*_lead_conditions(filters)).group_by(*groups))
-    if by_campaign:
-        statement = statement.where(key.in_(filters.expand))
+        # By the output name: a repeated expression would run the currency lookup twice.
+        .where(*_lead_conditions(filters))
+        .group_by(key, second, literal_column(won_currency.name)))
+    return statement.where(key.in_(filters.expand)) if by_campaign else statement
+
+
+def _grouped_leads(user: User, filters: Filters, stage: Stage | None,
+                   by_campaign: bool) -> _Grouped:
+    """Rows per group (source, or source and campaign) and, for sources, leads per week.
+
+    One scan of the range on ix_leads_live_created (which carries every column used here but
+    the currency, read only for won leads) serves the table, the chart and the response times:
+    each lead's seconds to first response come back per group, and Python takes the medians."""
     sums: dict[tuple[str, str | None], list[int]] = {}
     responses: dict[tuple[str, str | None], list[int]] = defaultdict(list)
-    weekly: dict[str, dict[date, int]] = defaultdict(dict)
+    weekly: dict[str, dict[date, int]] = defaultdict(lambda: defaultdict(int))
+    others: dict[str, int] = defaultdict(int)
+    statement = _lead_statement(filters, stage, by_campaign)
     for values in db.session.execute(scoped(statement, user)):
         group = (str(values[0]), str(values[1]) if by_campaign and values[1] is not None
                  else None)
+        n, qual, won_n, lost_n, cents, days, days_n = (int(value or 0) for value in values[3:10])
+        elsewhere = won_n if values[2] is not None else 0
+        if elsewhere:
+            others[values[2]] += elsewhere
+        figures = (n, qual, won_n, lost_n, 0 if elsewhere else cents, days, days_n, elsewhere)
         totals = sums.setdefault(group, [0] * 8)
-        for index, value in enumerate(values[2:10]):
-            totals[index] += int(value or 0)
+        for index, value in enumerate(figures):
+            totals[index] += value
         if values[10]:
             responses[group].extend(int(value) for value in str(values[10]).split(","))
         if not by_campaign:
-            weekly[group[0]][date.fromisoformat(str(values[1])[:10])] = values[2]
-    result = {group: Row(key=group[0], label="", leads=n, qualified=qual, won=won_n,
-                         lost=lost_n, revenue=_from_cents(cents), days_sum=days_total,
-                         days_count=days_n, won_elsewhere=won_n - here,
-                         median_response=_median_hours(responses.get(group)),
-                         response_seconds=responses.get(group, []))
-              for group, (n, qual, won_n, lost_n, cents, days_total, days_n, here) in sums.items()}
-    return result, weekly
+            weekly[group[0]][date.fromisoformat(str(values[1])[:10])] += values[3]
+    return _Grouped(rows={group: _row(group[0], totals, responses.get(group, []))
+                          for group, totals in sums.items()},
+                    weekly=weekly, other_currencies=dict(others))
+
+
+def _row(key: str, totals: list[int], seconds: list[int]) -> Row:
+    n, qualified, won, lost, cents, days, days_count, elsewhere = totals
+    return Row(key=key, label="", leads=n, qualified=qualified, won=won, lost=lost,
+               revenue=_from_cents(cents), days_sum=days, days_count=days_count,
+               won_elsewhere=elsewhere, median_response=_median_hours(seconds),
+               response_seconds=seconds)
 
 
 def _median_hours(seconds: list[int] | None) -> float | None:
@@ -515,8 +544,8 @@ def qualify_stage(filters: Filters) -> Stage | None:
 def source_report(user: User, filters: Filters, with_charts: bool = True) -> Report:
     """The report rows (with expanded campaigns), the total row and the weekly series."""
     stage = qualify_stage(filters)
-    lead_rows, weekly_counts = _grouped_leads(user, filters, stage, False)
-    rows_by_key = _merge(lead_rows, _grouped_spend(filters, False))
+    grouped = _grouped_leads(user, filters, stage, False)
+    rows_by_key = _merge(grouped.rows, _grouped_spend(filters, False))
     labels = _labels(filters, {group[0] for group in rows_by_key})
     # Spend no lead names keeps its row (zero leads), so total spend is the same in every model.
     rows = [replace(row, label=labels.get(key, (key, None))[0],
@@ -529,12 +558,11 @@ def source_report(user: User, filters: Filters, with_charts: bool = True) -> Rep
     if filters.expand:
         _attach_campaigns(user, filters, stage, rows)
     _mark_spend_currency(filters, [total, *rows, *(item for row in rows for item in row.campaigns)])
-    weekly = _weekly(filters, rows, weekly_counts) if with_charts else []
-    others = _other_currencies(user, filters) if total.won_elsewhere else []
+    weekly = _weekly(filters, rows, grouped.weekly) if with_charts else []
     return Report(filters=filters, rows=sort_rows(rows, filters.sort, filters.desc),
                   total=total, weekly=weekly, qualify_stage=stage,
                   attribution_label=ATTRIBUTION_LABELS[filters.attribution],
-                  other_currencies=others)
+                  other_currencies=sorted(grouped.other_currencies.items()))
 
 
 def _mark_spend_currency(filters: Filters, rows: list[Row]) -> None:
@@ -543,21 +571,9 @@ def _mark_spend_currency(filters: Filters, rows: list[Row]) -> None:
             row.spend_comparable = False
 
 
-def _other_currencies(user: User, filters: Filters) -> list[tuple[str, int]]:
-    """Won leads of the range per currency other than the report's, for the switch links.
-    Grouped outside the subquery: PostgreSQL will not group by a correlated subquery."""
-    won, _ = _outcomes()
-    inner = (select(_money_currency().label("currency"))
-             .where(*_lead_conditions(filters), won))
-    inner = scoped(inner, user).subquery()
-    statement = (select(inner.c.currency, func.count()).where(inner.c.currency != filters.currency)
-                 .group_by(inner.c.currency).order_by(inner.c.currency))
-    return [(currency, count) for currency, count in db.session.execute(statement)]
-
-
 def _attach_campaigns(user: User, filters: Filters, stage: Stage | None,
                       rows: list[Row]) -> None:
-    grouped = _merge(_grouped_leads(user, filters, stage, True)[0],
+    grouped = _merge(_grouped_leads(user, filters, stage, True).rows,
                      _grouped_spend(filters, True))
     labels = _campaign_labels(filters, {group[1] for group in grouped})
     for row in rows:
