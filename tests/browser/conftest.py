@@ -92,16 +92,57 @@ def browser() -> Iterator[Any]:
         browser.close()
 
 
+# Runs in every frame before the page's own scripts: each Content-Security-Policy violation
+# (an inline script or style, eval, a blocked URL) goes to Python and to window.__cspViolations.
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  const report = {directive: event.effectiveDirective || event.violatedDirective,
+                  blocked: event.blockedURI, disposition: event.disposition,
+                  where: `${event.sourceFile || document.location.href}:${event.lineNumber}`,
+                  sample: event.sample || ""};
+  (window.__cspViolations = window.__cspViolations || []).push(report);
+  if (typeof window.__reportCspViolation === "function") window.__reportCspViolation(report);
+}, true);
+"""
+
+
+def watch_csp(context: Any) -> list[dict[str, Any]]:
+    """Record every CSP violation in the context's pages; returns the (growing) list."""
+    violations: list[dict[str, Any]] = []
+    context.expose_binding("__reportCspViolation",
+                           lambda _source, report: violations.append(report))
+    context.add_init_script(CSP_LISTENER)
+    return violations
+
+
+def csp_problems(context: Any, violations: list[dict[str, Any]]) -> list[str]:
+    """The violations seen so far, as lines (after letting pending reports arrive)."""
+    for open_page in context.pages:
+        try:
+            open_page.evaluate("0")  # a round trip: reports sent before it are delivered
+        except Exception:  # noqa: BLE001, S112 - a page that is closing reports nothing more
+            continue
+    return [f"{item['directive']} blocked {item['blocked'] or 'inline'} at {item['where']} "
+            f"({item['disposition']}) {item['sample'][:80]}".rstrip() for item in violations]
+
+
 @pytest.fixture
 def context(browser: Any) -> Iterator[Any]:
+    """A browser context whose pages fail the test at teardown on any CSP violation, so a
+    template or script that the app's policy refuses is caught where it runs."""
     context = browser.new_context(viewport={"width": 1280, "height": 860})
     context.set_default_timeout(10_000)
+    violations = watch_csp(context)
     yield context
+    problems = csp_problems(context, violations)
     context.close()
+    if problems:
+        pytest.fail("Content-Security-Policy violations:\n" + "\n".join(problems))
 
 
 @pytest.fixture
 def page(context: Any) -> Any:
+    """A page of `context`: its CSP violations fail the test (see `context`)."""
     return context.new_page()
 
 
