@@ -74,7 +74,7 @@ def main() -> None:
           f"baseline peak RSS {peak_rss_mb():.0f} MB")
     with app.app_context():
         from leadapp.auth.models import User
-        from leadapp.imports import services
+        from leadapp.imports import services, worker
         from leadapp.imports.mapping import guess_mapping
         from leadapp.imports.reading import read_header
 
@@ -93,12 +93,12 @@ def main() -> None:
             problems = services.save_mapping(job, sheet="", mapping=mapping, match_keys=["email"],
                                              mode="skip", default_source_id=None)
             assert not problems, problems
-            services.work(job.id)  # what the worker does with the queued id: the dry run
+            worker.InlineQueue(app).enqueue(job.id)  # the worker's own path: the dry run
 
         def run() -> None:
             db.session.refresh(job)
             services.start(job, {})
-            services.work(job.id)
+            worker.InlineQueue(app).enqueue(job.id)
 
         for label, phase in (("dry run", dry_run), ("import", run)):
             if args.tracemalloc:
@@ -126,7 +126,9 @@ def main() -> None:
 
 def update_and_undo(folder: Path, user: Any, mapping: Any, rows: int) -> dict[str, Any]:
     """Import `rows` changed rows in update mode, then undo that import: seconds of each."""
-    from leadapp.imports import services
+    from flask import current_app
+
+    from leadapp.imports import services, worker
 
     changed = folder / "changed.csv"
     write_csv(changed, rows, changed=True)
@@ -135,11 +137,11 @@ def update_and_undo(folder: Path, user: Any, mapping: Any, rows: int) -> dict[st
     problems = services.save_mapping(job, sheet="", mapping=mapping, match_keys=["email"],
                                      mode="update", default_source_id=None)
     assert not problems, problems
-    services.work(job.id)
+    worker.InlineQueue(current_app._get_current_object()).enqueue(job.id)
     db.session.refresh(job)
     started = time.perf_counter()
     services.start(job, {})
-    services.work(job.id)
+    worker.InlineQueue(current_app._get_current_object()).enqueue(job.id)
     update_seconds = time.perf_counter() - started
     db.session.refresh(job)
     started = time.perf_counter()

@@ -11,8 +11,11 @@ have the queue's worker process create the app and call `work`, and return it fr
 
 from __future__ import annotations
 
+import gc
 import queue
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Protocol
 
 from flask import Flask, current_app
@@ -27,11 +30,40 @@ class JobQueue(Protocol):
 def _run(app: Flask, job_id: int) -> None:
     from .services import work
 
-    with app.app_context():
+    with app.app_context(), rare_collections():
         try:
             work(job_id)
         finally:
             db.session.remove()
+
+
+# A job allocates millions of short-lived containers (cells, row dicts, parameters). With
+# CPython's default first threshold (700) the collector runs thousands of times per 100k rows,
+# and its full passes walk every long-lived object of the process: a fifth of the dry run's
+# and a sixth of the run's time. Rows are released batch by batch, so collecting rarely while
+# a job runs costs little memory. The threshold is process-wide: the first job raises it and
+# the last one to finish puts it back.
+GC_FIRST_THRESHOLD = 50_000
+_gc_lock = threading.Lock()
+_gc_jobs = 0
+_gc_saved: tuple[int, int, int] = gc.get_threshold()
+
+
+@contextmanager
+def rare_collections() -> Iterator[None]:
+    global _gc_jobs, _gc_saved
+    with _gc_lock:
+        if _gc_jobs == 0:
+            _gc_saved = gc.get_threshold()
+            gc.set_threshold(max(GC_FIRST_THRESHOLD, _gc_saved[0]), *_gc_saved[1:])
+        _gc_jobs += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_jobs -= 1
+            if _gc_jobs == 0:
+                gc.set_threshold(*_gc_saved)
 
 
 class InlineQueue:

@@ -158,3 +158,17 @@ def test_check_writes_its_progress_at_most_every_half_second(app, client, login,
     client.post(f"/admin/leads/import/{job_id}/mapping", data=FORM)
     assert written == [2, 4, 6, 7]
     assert job_of(app, job_id).status == ImportStatus.previewed
+
+
+def test_worker_collects_garbage_rarely_while_a_job_runs_then_restores(app, monkeypatch):
+    import gc
+
+    from leadapp.imports import worker
+
+    seen: list[int] = []
+    monkeypatch.setattr(services, "work", lambda job_id: seen.append(gc.get_threshold()[0]))
+    before = gc.get_threshold()
+    with worker.rare_collections():  # a second job already running: nested
+        worker._run(app, 1)
+        assert gc.get_threshold()[0] == worker.GC_FIRST_THRESHOLD
+    assert seen == [worker.GC_FIRST_THRESHOLD] and gc.get_threshold() == before
