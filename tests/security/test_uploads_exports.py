@@ -343,10 +343,14 @@ def test_lead_xlsx_export_has_no_formula_cells(admin: FlaskClient, poisoned: dic
 
 
 def test_bulk_csv_export_escapes_formulas(admin: FlaskClient, poisoned: dict) -> None:
-    response = admin.post("/admin/leads/bulk/export",
-                          data={"action": "export",
-                                "lead_ids": [str(i) for i in poisoned["lead_ids"]]})
-    assert response.status_code == 200
+    """Selection export hands the checked ids to the exporter; its CSV is escaped too."""
+    ids = [("lead_ids", str(i)) for i in poisoned["lead_ids"]]
+    handed = admin.post("/admin/leads/bulk/export", data={"action": "export",
+                                                          "scope": "checked",
+                                                          "lead_ids": [v for _, v in ids]})
+    assert handed.status_code == 303 and handed.location.startswith("/admin/leads/export?")
+    response = admin.get("/admin/leads/export/file", query_string=[*ids, ("format", "csv")])
+    assert response.status_code == 200 and response.mimetype == "text/csv"
     _assert_escaped(response.get_data(as_text=True), len(PAYLOADS))
 
 
