@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from ..db_types import utcnow
+from ..errors import handle_http_error
 from ..extensions import db
 from .models import IdempotencyKey
 from .request import read_body
@@ -120,8 +121,8 @@ def idempotent(view: Callable[..., Any]) -> Callable[..., Response]:
         row_id = row.id
         try:
             response = make_response(view(*args, **kwargs))
-        except HTTPException as error:
-            response = fail(error.code or 500, error.description or error.name)
+        except HTTPException as error:  # answered (and stored) in the app's error shape
+            response = handle_http_error(error)
         except Exception:
             release(row_id)
             raise

@@ -311,3 +311,13 @@ def test_create_with_a_refused_attachment_saves_nothing(app: Flask, api: Any, fi
         assert db.session.query(Lead).count() == 0
     folder = Path(app.config["UPLOAD_DIR"]) / "attachments"
     assert not folder.exists() or not any(folder.iterdir())
+
+
+def test_bad_version_with_an_idempotency_key_still_names_the_field(api: Any,
+                                                                   lead_id: int) -> None:
+    headers = {"Idempotency-Key": "bad-version"}
+    for _ in range(2):  # the first answer and its replay
+        response = api("post", f"/api/leads/{lead_id}/convert", json={"version": "abc"},
+                       headers=headers)
+        assert response.status_code == 422
+        assert list(response.get_json()["errors"]) == ["version"]
