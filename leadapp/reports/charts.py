@@ -69,6 +69,11 @@ def _money(value: Decimal) -> str:
     return f"{value:,.2f}"
 
 
+def _short(label: str, length: int) -> str:
+    """A label cut to fit beside the bars, with an ellipsis so the cut shows."""
+    return label if len(label) <= length else label[:length - 1] + "…"
+
+
 def bar_chart(report: Report) -> BarChart | None:
     """Won revenue and spend per source, largest first (top 10)."""
     rows = sorted((row for row in report.rows if row.revenue or row.spend),
@@ -76,14 +81,16 @@ def bar_chart(report: Report) -> BarChart | None:
     if not rows:
         return None
     peak = max(max(row.revenue, row.spend) for row in rows) or Decimal(1)
-    label_width, plot_width, band = 160.0, 440.0, 44.0
-    bars = [Bar(label=row.label[:24], y=12 + index * band,
+    # About as wide in SVG units as the half-width card is in pixels, so the 12px labels are
+    # drawn near 12px (a 710-unit chart shrank them to 9px).
+    label_width, plot_width, band = 140.0, 360.0, 44.0
+    bars = [Bar(label=_short(row.label, 20), y=12 + index * band,
                 revenue_width=float(row.revenue / peak) * plot_width,
                 spend_width=float(row.spend / peak) * plot_width,
                 revenue=row.revenue, spend=row.spend) for index, row in enumerate(rows)]
     desc = "; ".join(f"{row.label}: won revenue {_money(row.revenue)}, spend {_money(row.spend)}"
                      for row in rows)
-    return BarChart(bars=bars, height=24 + len(rows) * band, width=label_width + plot_width + 110,
+    return BarChart(bars=bars, height=24 + len(rows) * band, width=label_width + plot_width + 100,
                     label_width=label_width, plot_width=plot_width, desc=desc)
 
 

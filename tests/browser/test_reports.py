@@ -14,7 +14,20 @@ def seeded(live_server: Any) -> Any:
     from leadapp.demo import seed_demo
 
     live_server.run(lambda: seed_demo(3000, seed=7))
+    live_server.run(_euro_win)
     return live_server
+
+
+def _euro_win() -> None:
+    """One won lead in EUR among the demo's USD leads, so the report has another currency."""
+    from datetime import UTC, datetime, timedelta
+    from decimal import Decimal
+
+    from tests.factories import LeadFactory
+    from tests.reports.dataset import stage
+
+    LeadFactory(stage=stage("Converted"), currency="EUR", budget=Decimal("4321.00"),
+                created_at=datetime.now(UTC) - timedelta(days=40))
 
 
 def test_report_filters_sort_and_expand_in_browser(seeded, page, sign_in):
@@ -23,6 +36,9 @@ def test_report_filters_sort_and_expand_in_browser(seeded, page, sign_in):
     page.get_by_role("link", name="Reports").first.wait_for()
     assert page.locator("#report-table tbody tr.report-source").count() >= 3
     screenshot(page, "reports-sources-1280")
+    # All fourteen columns fit at 1280px: no sideways scrolling to reach "1st response".
+    assert page.evaluate("(() => { const w = document.querySelector('.report-table-wrap');"
+                         " return w.scrollWidth <= w.clientWidth; })()")
     page.get_by_role("link", name="Leads", exact=True).last.click()
     page.locator('th[aria-sort="descending"]', has_text="Leads").wait_for()
     page.wait_for_url("**sort=leads**")
@@ -34,6 +50,11 @@ def test_report_filters_sort_and_expand_in_browser(seeded, page, sign_in):
     page.locator(".report-scope", has_text="first touch").wait_for()
     page.wait_for_url("**model=first_touch**")
     page.wait_for_load_state("networkidle")
+    page.locator("#report-currencies").get_by_role("link", name="1 in EUR").click()
+    page.locator(".report-scope", has_text="revenue in EUR").wait_for()
+    assert page.get_by_label("Revenue currency").input_value() == "EUR"
+    assert "4,321.00" in page.locator(".report-stats").inner_text()
+    screenshot(page, "reports-sources-eur")
     page.get_by_label("From", exact=True).fill("2026-05-10")
     page.get_by_label("From", exact=True).dispatch_event("change")
     page.locator(".report-scope", has_text="10 May 2026").wait_for()

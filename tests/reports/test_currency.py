@@ -77,6 +77,7 @@ def test_report_page_defaults_to_default_currency_and_links_the_others(client, l
     html = client.get(f"{URL}?{MAY}&currency=EUR").get_data(as_text=True)
     assert "650.50" in html and "3 in USD</a>" in html
     assert "revenue in <strong>EUR</strong>, spend in <strong>USD</strong>" in html
+    assert "Revenue in EUR, spend in USD: not comparable" in html
 
 
 def test_report_default_currency_setting_picks_the_first_currency(client, login, app):
