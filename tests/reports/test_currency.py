@@ -124,3 +124,12 @@ def test_sources_list_won_revenue_counts_default_currency_only(app_ctx: Flask) -
     _add_euro_wins(ids)
     admin = UserFactory(role="admin")
     assert services.won_revenue_by_source(admin)[ids["ads"]] == Decimal("5500.35")
+
+
+def test_print_view_currency_links_stay_in_print_view(client, login, app):
+    login("admin")
+    with app.app_context():
+        _add_euro_wins(dataset.build())
+    html = client.get(f"{URL}/print?{MAY}").get_data(as_text=True)
+    assert 'href="/admin/reports/sources/print?' in html and "currency=EUR" in html
+    assert "hx-get" not in html
