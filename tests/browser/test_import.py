@@ -52,7 +52,7 @@ def test_import_upload_map_preview_run_progress_result(page, live_server, sign_i
     page.get_by_label("Spreadsheet (.csv or .xlsx)").set_input_files(str(source))
     page.get_by_role("button", name="Upload and map columns").click()
 
-    page.get_by_role("heading", name="2. Map columns to lead fields").wait_for()
+    page.get_by_role("heading", name="Map columns to lead fields").wait_for()
     assert page.get_by_label("E-mail").input_value() == "email"
     assert page.get_by_label("Lead title").input_value() == "title"
     assert page.get_by_label("Remarks").input_value() == "description"
@@ -68,7 +68,7 @@ def test_import_upload_map_preview_run_progress_result(page, live_server, sign_i
         re.compile(rf"Checking rows… [\d,]+ / {ROWS:,}"))
     assert checking.locator("progress.import-bar").is_visible()
     screenshot(page, "import-3-checking")
-    page.get_by_role("heading", name="4. Preview: nothing has been stored yet").wait_for(
+    page.get_by_role("heading", name="Preview: nothing has been stored yet").wait_for(
         timeout=60_000)
     assert page.locator(".import-stat-create .stat-value").inner_text() == f"{ROWS - 12:,}"
     assert page.locator(".import-stat-error .stat-value").inner_text() == "12"
