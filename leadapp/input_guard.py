@@ -15,10 +15,10 @@ for every page and every API endpoint at once:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 from werkzeug.exceptions import BadRequest
 
@@ -126,5 +126,28 @@ def _depth_over(value: Any, limit: int) -> bool:
     return False
 
 
+def body_limit(limit: Callable[[], int]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Give one view its own body limit (e.g. an import file above MAX_CONTENT_LENGTH).
+
+    Setting request.max_content_length inside the view is too late: the CSRF check and this
+    guard read the form before any view runs, under the app-wide limit."""
+
+    def mark(view: Callable[..., Any]) -> Callable[..., Any]:
+        view.body_limit = limit  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
+def apply_body_limit() -> None:
+    view = current_app.view_functions.get(request.endpoint or "")
+    limit = getattr(view, "body_limit", None)
+    if limit is not None:
+        request.max_content_length = limit()
+
+
 def register(app: Flask) -> None:
+    # First of all before_request functions: Flask-WTF's CSRF check (registered when the
+    # extension was bound) already reads the form.
+    app.before_request_funcs.setdefault(None, []).insert(0, apply_body_limit)
     app.before_request(check_request)

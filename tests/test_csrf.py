@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
@@ -58,3 +59,22 @@ def test_post_with_token_from_page_header_is_accepted(csrf_app):
 
     assert refused.status_code == 400
     assert accepted.status_code == 303
+
+
+def test_import_upload_above_app_limit_passes_the_csrf_check_under_its_own_limit(csrf_app):
+    """The CSRF check reads the form before the view runs: the import's larger limit must
+    already apply then, or every file above MAX_CONTENT_LENGTH would be a 413."""
+    csrf_app.config.update(MAX_CONTENT_LENGTH=4096, IMPORT_MAX_BYTES=1024 * 1024)
+    with csrf_app.app_context():
+        email = UserFactory(role="admin").email
+    client = csrf_app.test_client()
+    token = _form_token(client.get("/login").get_data(as_text=True))
+    client.post("/login", data={"email": email, "password": TEST_PASSWORD, "csrf_token": token})
+    form_token = _page_token(client.get("/admin/leads/import").get_data(as_text=True))
+    rows = "Title,Source\n" + "".join(f"{'x' * 100} {n},Call\n" for n in range(100))
+
+    response = client.post("/admin/leads/import", content_type="multipart/form-data",
+                           data={"csrf_token": form_token,
+                                 "file": (io.BytesIO(rows.encode()), "big.csv")})
+
+    assert response.status_code == 303, response.get_data(as_text=True)[:300]

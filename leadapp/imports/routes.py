@@ -14,6 +14,7 @@ from ..auth.permissions import require
 from ..db_types import utcnow
 from ..errors import DomainError
 from ..extensions import db, htmx
+from ..input_guard import body_limit
 from ..web import render
 from . import export as exporting
 from . import services
@@ -64,10 +65,9 @@ def new() -> Response:
 
 
 @bp.post("/import")
+@body_limit(lambda: services.max_bytes() + 64 * 1024)  # the file plus room for the form
 @require("leads.import")
 def create() -> Response:
-    # The import has its own limit, above the app-wide MAX_CONTENT_LENGTH (room for the form).
-    request.max_content_length = services.max_bytes() + 64 * 1024
     upload = request.files.get("file")
     try:
         job = services.create_job(current_user, upload.stream if upload else None,
