@@ -346,7 +346,7 @@ def lead_paths(doc: Doc) -> None:
                                "total": 1, "limit": 25, "offset": 0, "page": 1, "per_page": 25,
                                "open_leads_count": 1, "closed_leads_count": 0,
                                "converted_leads_count": 0}}),
-            **errors(401, 422, 429)}, parameters=LIST_PARAMS),
+            **errors(401, 403, 422, 429)}, parameters=LIST_PARAMS),
         "post": _op("createLead", "Create a lead (the lead form)", {
             "201": success("Created; Location names the new lead.", lead_ok,
                            {"status": True, "data": LEAD_FULL_EXAMPLE}, **ETAG,
