@@ -64,7 +64,9 @@ def test_cli_worker_process_sends_and_stops_cleanly_on_ctrl_c(tmp_path, receiver
                                 "worker"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
     try:
-        assert _wait_for(lambda: len(receiver.requests) == 1, timeout=20)
+        if not _wait_for(lambda: len(receiver.requests) == 1, timeout=20):
+            process.kill()
+            pytest.fail(f"the worker sent nothing in 20 s; it said: {process.communicate()[1]}")
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=15)
     finally:
