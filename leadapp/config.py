@@ -95,7 +95,8 @@ class Config:
     APP_BASE_URL = os.environ.get("APP_BASE_URL", "")
     # Webhooks: the sender runs as a thread in each web process ("thread"; tests default to
     # "off") or only as `flask webhooks worker` ("off"). Private/loopback URLs are refused unless
-    # WEBHOOKS_ALLOW_PRIVATE (an operator's choice, e.g. receivers inside an intranet).
+    # an admin allows them on the webhooks page (stored in app_settings) or the operator sets
+    # WEBHOOKS_ALLOW_PRIVATE, which allows them whatever that setting says.
     WEBHOOKS_WORKER = os.environ.get("WEBHOOKS_WORKER", "")
     WEBHOOKS_ALLOW_PRIVATE = _bool("WEBHOOKS_ALLOW_PRIVATE")
     WEBHOOKS_TIMEOUT = _int("WEBHOOKS_TIMEOUT", 5)
