@@ -194,7 +194,8 @@ _LIVE = {"sqlite_where": Lead.deleted_at.is_(None), "postgresql_where": Lead.del
 # a year of leads is aggregated from the index alone.
 Index("ix_leads_live_created", Lead.created_at, Lead.id, Lead.stage_id, Lead.converted_at,
       Lead.deleted_at, Lead.source_id, Lead.campaign_id, Lead.budget, Lead.closing_date,
-      Lead.first_response_at, Lead.pipeline_id, Lead.owner_id, Lead.team_id, **_LIVE)
+      Lead.first_response_at, Lead.pipeline_id, Lead.owner_id, Lead.team_id, Lead.currency,
+      **_LIVE)
 # The id ends each sort index because it breaks ties in the list's ORDER BY: SQLite keeps it in
 # every index anyway (the rowid), PostgreSQL otherwise re-sorts each run of equal values (sort
 # by budget at 1M leads: the ~150k leads without a budget, 180 ms).

@@ -419,8 +419,8 @@ def _grouped_leads(user: User, filters: Filters, stage: Stage | None,
                    by_campaign: bool) -> _Grouped:
     """Rows per group (source, or source and campaign) and, for sources, leads per week.
 
-    One scan of the range on ix_leads_live_created (which carries every column used here but
-    the currency, read only for won leads) serves the table, the chart and the response times:
+    One scan of the range on ix_leads_live_created (which carries every lead column used here)
+    serves the table, the chart and the response times:
     each lead's seconds to first response come back per group, and Python takes the medians."""
     sums: dict[tuple[str, str | None], list[int]] = {}
     responses: dict[tuple[str, str | None], list[int]] = defaultdict(list)
