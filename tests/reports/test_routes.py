@@ -139,7 +139,7 @@ def test_sources_list_shows_won_revenue_per_source(client, login, app):
     login("sales")
     _build(app)
     html = client.get("/admin/leads/sources?q=Ads").get_data(as_text=True)
-    assert "Won revenue</th>" in html
+    assert "Won revenue (USD)</th>" in html  # the currency it adds up, DEFAULT_CURRENCY
     # Sales see the unassigned dataset leads; all-time won revenue includes the leads
     # created outside May (budget 1000.00 each from the factory): 3500.35 + 2 × 1000.00.
     assert "5,500.35" in html
