@@ -82,7 +82,9 @@ class ApiToken(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(120))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    prefix: Mapped[str] = mapped_column(String(12))
+    # Every API request finds its token by this clear prefix (auth/services.py), then compares
+    # hashes in constant time: indexed, so that lookup stays a seek.
+    prefix: Mapped[str] = mapped_column(String(12), index=True)
     created_at: Mapped[datetime] = created_at_column()
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     expires_on: Mapped[date | None] = mapped_column(db.Date)
