@@ -99,3 +99,14 @@ def test_delete_team_with_lead_raises_conflict(app_ctx) -> None:
 def test_rename_team_to_own_name_in_other_case_succeeds(app_ctx) -> None:
     team = TeamFactory(name="north")
     assert teams.rename_team(team, "North").name == "North"
+
+
+def test_token_use_is_recorded_at_most_once_a_minute(app_ctx) -> None:
+    token, plain = services.issue_token(UserFactory(), "sync")
+    first = utcnow()
+    services.token_user(plain, first)
+    services.token_user(plain, first + timedelta(seconds=30))
+    assert services.as_utc(token.last_used_at) == first
+    later = first + services.LAST_USE_PRECISION
+    services.token_user(plain, later)
+    assert services.as_utc(token.last_used_at) == later
