@@ -79,6 +79,9 @@ class LeadFilters:
     # More WHERE conditions from callers with filters the page has no control for (the JSON
     # API's title, name, pipeline, several tags, updated_after); not part of the URL state.
     extra: tuple[ColumnElement[bool], ...] = ()
+    # SQLite: a narrow covering index to count `extra` from when no text search picks the
+    # search index (the API's title and name filters, which no index can seek).
+    count_index: str = ""
     # Custom field filters and sort (`cf_<key>` parameters), parsed by custom_fields.listing.
     custom: custom.CustomState = field(default_factory=custom.CustomState)
 
@@ -363,6 +366,8 @@ def _hinted(statement: Any, filters: LeadFilters) -> Any:
     stage index and read the wide table row by row (10x slower). Other databases ignore this."""
     if _text_filtered(filters):
         return statement.with_hint(Lead, f"INDEXED BY {SEARCH_INDEX}", "sqlite")
+    if filters.count_index:
+        return statement.with_hint(Lead, f"INDEXED BY {filters.count_index}", "sqlite")
     return statement
 
 
@@ -523,12 +528,34 @@ def count_statement(filters: LeadFilters, user: User, only: list[int] | None = N
     return _hinted(statement.group_by(Lead.stage_id), filters)
 
 
+CREATED_INDEX = "ix_leads_live_created"
+WALK_ROWS = 5000
+
+
+def walks(filters: LeadFilters, offset: int, limit: int, total: int) -> bool:
+    """Whether a page newest first is best read by walking the creation index and checking each
+    lead against the filters, rather than by collecting every match and sorting it. With many
+    matches the walk stops after a few rows: SQLite otherwise sorted all of a pipeline's or a
+    tag's leads for each page (25-45 ms at 100k leads; the walk: under 1 ms to 8 ms). With few
+    matches the walk would read most of the index, so it is only taken when the rows it is
+    expected to pass (matches spread evenly by date) stay under WALK_ROWS."""
+    if filters.sort != "created" or filters.custom.sort is not None or total <= 0:
+        return False
+    from_the_end = min(offset, max(0, total - offset - limit))  # page_ids mirrors deep pages
+    highest_id = db.session.scalar(select(func.max(Lead.id))) or 0  # ~ the leads stored
+    return (from_the_end + limit) * highest_id / total <= WALK_ROWS
+
+
 def page_ids_statement(filters: LeadFilters, user: User, offset: int, limit: int,
-                       only: list[int] | None = None) -> Any:
+                       only: list[int] | None = None, walk: bool = False) -> Any:
     """The ids of one page. A text search with many matches walks the sort index unhinted: a
-    common word fills a page after a few rows, where a full scan would read them all."""
-    return (_unordered_ids(filters, user, only)
-            .order_by(*order_by(filters)).offset(offset).limit(limit))
+    common word fills a page after a few rows, where a full scan would read them all. With
+    `walk` (see walks()) SQLite is told to walk the creation index."""
+    statement = (_unordered_ids(filters, user, only)
+                 .order_by(*order_by(filters)).offset(offset).limit(limit))
+    if walk and only is None:  # the index holds live leads: the statement must say so
+        statement = statement.with_hint(Lead, f"INDEXED BY {CREATED_INDEX}", "sqlite")
+    return statement
 
 
 def _unordered_ids(filters: LeadFilters, user: User, only: list[int] | None) -> Any:
@@ -569,19 +596,21 @@ def _tally(filters: LeadFilters, grouped: Any) -> Counts:
 
 
 def page_ids(filters: LeadFilters, user: User, offset: int, limit: int,
-             only: list[int] | None = None, total: int | None = None) -> list[int]:
+             only: list[int] | None = None, total: int | None = None,
+             walk: bool = False) -> list[int]:
     """The ids of one page in the list's order. Past the middle of a list whose `total` is
     known, the page is read from the other end (the last page of 1M leads: OFFSET 999,900 is
     80 ms on PostgreSQL, OFFSET 0 in the reverse order is not), where reversing the order
     mirrors it exactly: not for tags and custom fields, which keep empty values last."""
     mirrored = filters.sort != "tags" and filters.custom.sort is None
     if total is None or offset <= total // 2 or not mirrored:
-        return list(db.session.scalars(page_ids_statement(filters, user, offset, limit, only)))
+        return list(db.session.scalars(page_ids_statement(filters, user, offset, limit, only,
+                                                          walk)))
     take = min(limit, total - offset)
     if take <= 0:
         return []
     reverse = replace(filters, direction="asc" if filters.direction == "desc" else "desc")
-    statement = page_ids_statement(reverse, user, total - offset - take, take, only)
+    statement = page_ids_statement(reverse, user, total - offset - take, take, only, walk)
     return list(db.session.scalars(statement))[::-1]
 
 
