@@ -7,6 +7,7 @@ lead queries here, so "which leads match" means the same thing everywhere.
 from __future__ import annotations
 
 import zlib
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -516,6 +517,28 @@ def probe(filters: LeadFilters, user: User) -> list[int] | None:
                         filters)
     ids = list(db.session.scalars(statement.limit(PROBE_LIMIT + 1)))
     return ids if len(ids) <= PROBE_LIMIT else None
+
+
+def probe_counted(filters: LeadFilters, user: User,
+                  limit: int = PROBE_LIMIT) -> tuple[list[int], Counts] | None:
+    """probe(), with the counts of its matches tallied from the same scan: where the matches
+    are few, the search index is read once instead of once for the ids and once to count
+    (a surname at 100k leads: two scans of ~28 ms on SQLite)."""
+    if not _text_filtered(filters):
+        return None
+    columns = (Lead.id, Lead.stage_id, Lead.converted_at.is_not(None))
+    statement = _hinted(scoped(select(*columns), user).where(*filter_clauses(filters, user)),
+                        filters)
+    rows = db.session.execute(statement.limit(limit + 1)).all()
+    if len(rows) > limit:
+        return None
+    leads: Counter[int | None] = Counter()
+    marked: Counter[int | None] = Counter()
+    for _lead_id, stage_id, converted in rows:
+        leads[stage_id] += 1
+        marked[stage_id] += bool(converted)
+    grouped = [(stage_id, number, marked[stage_id]) for stage_id, number in leads.items()]
+    return [row[0] for row in rows], _tally(filters, grouped)
 
 
 def count_statement(filters: LeadFilters, user: User, only: list[int] | None = None) -> Any:

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from leadapp.api import lead_query
 from leadapp.extensions import db
 from leadapp.leads import listing
 from leadapp.leads.models import Lead
@@ -252,3 +253,16 @@ def test_page_walk_is_only_taken_for_many_matches(app: Flask, dataset: dict,
         assert listing.walks(newest_first, 0, 25, total=3)
         assert not listing.walks(newest_first, 0, 25, total=2)
         assert not listing.walks(listing.parse_filters({"sort": "title"}), 0, 25, total=6)
+
+
+@pytest.mark.parametrize("query", ["?search=roof", "?search=roof&converted=true&offset=1",
+                                   "?email=school.example", "?search=nothing-like-it"])
+def test_search_counts_are_the_same_tallied_or_counted(dataset: dict, api: Any, query: str,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """A search with few matches is counted from the ids its scan found; with more than
+    PROBE_LIMIT, by a grouped COUNT. Both must agree."""
+    def answer(limit: int) -> dict:
+        monkeypatch.setattr(lead_query, "PROBE_LIMIT", limit)
+        return api("get", "/api/leads" + query).get_json()
+
+    assert answer(5000) == answer(0)
