@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, datetime
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import bindparam, delete, func, insert, literal, select, update
@@ -26,9 +27,16 @@ from ..pipeline.models import StageHistory
 from ..pipeline.services import STEP
 from ..sources.models import Campaign, LeadSource
 from .classify import VALUE_FIELDS, Outcome
+from .driver_insert import DriverInsert
 from .models import ImportJob, ImportRowError, ImportUpdate
 
 LEADS = Lead.__table__
+# What an empty cell stores: text columns are NOT NULL with "" defaults.
+EMPTY_ROW = {name: None if name in ("budget", "start_date", "deadline")
+             else "USD" if name == "currency" else "" for name in VALUE_FIELDS}
+LEAD_COLUMNS = (*VALUE_FIELDS, "source_id", "campaign_id", "owner_id", "pipeline_id", "stage_id",
+                "board_position", "stage_entered_at", "last_touched_at", "created_by_id",
+                "created_at", "updated_at", "version", "ref", "ref_id")
 
 
 def jsonable(value: Any) -> Any:
@@ -127,6 +135,9 @@ class BatchWriter:
         self.ref = f"import:{job.id}"
         self.assigner = ImportAssigner(job.id, actor)  # assignment rules, loaded once
         self.shown = Shown()
+        self.insert_leads = DriverInsert(LEADS, LEAD_COLUMNS, returning=("id", "ref_id"))
+        self.lead_values = itemgetter(*LEAD_COLUMNS)
+        self.insert_tags = DriverInsert(lead_tags, ("lead_id", "tag_id"))
 
     def write(self, outcomes: list[Outcome]) -> None:
         groups: dict[str, list[Outcome]] = defaultdict(list)
@@ -152,29 +163,30 @@ class BatchWriter:
             return
         now = utcnow()
         top = self._top()
+        common = {"pipeline_id": self.pipeline_id, "stage_id": self.stage_id,
+                  "stage_entered_at": now, "last_touched_at": now,
+                  "created_by_id": self.actor_id, "created_at": now, "updated_at": now,
+                  "version": 1, "ref": self.ref}
         rows = []
         for index, outcome in enumerate(outcomes):
-            values = {name: outcome.result.values.get(name) for name in VALUE_FIELDS}
-            for name in VALUE_FIELDS:  # text columns are NOT NULL with "" defaults
-                if values[name] is None and name not in ("budget", "start_date", "deadline"):
-                    values[name] = "" if name != "currency" else "USD"
-            source_id = self.names.source_id(outcome.result.source_name)
-            rows.append({
-                **values, "source_id": source_id,
-                "campaign_id": self.names.campaign_id(outcome.result.campaign_name, source_id),
-                "owner_id": outcome.result.values.get("owner_id"),
-                "pipeline_id": self.pipeline_id, "stage_id": self.stage_id,
-                # Each new lead goes on top of the one before, as place_new_lead does one by one.
-                "board_position": top - STEP * (index + 1), "stage_entered_at": now,
-                "last_touched_at": now, "created_by_id": self.actor_id, "created_at": now,
-                "updated_at": now, "version": 1, "ref": self.ref, "ref_id": str(outcome.row),
-            })
+            result = outcome.result
+            row = {**EMPTY_ROW, **common}
+            for name, value in result.values.items():  # the few cells this row filled
+                if value is not None and name in EMPTY_ROW:
+                    row[name] = value
+            row["source_id"] = source_id = self.names.source_id(result.source_name)
+            row["campaign_id"] = self.names.campaign_id(result.campaign_name, source_id)
+            row["owner_id"] = result.values.get("owner_id")
+            # Each new lead goes on top of the one before, as place_new_lead does one by one.
+            row["board_position"] = top - STEP * (index + 1)
+            row["ref_id"] = str(outcome.row)
+            rows.append(row)
         self.assigner.assign(rows)
         # RETURNING order is not guaranteed on every database, so rows are matched back by
         # ref_id (the row number, unique within one import) rather than by position.
-        statement = insert(LEADS).returning(LEADS.c.id, LEADS.c.ref_id)
-        by_row = {ref_id: lead_id for lead_id, ref_id in db.session.execute(statement, rows)}
-        ids = [by_row[str(outcome.row)] for outcome in outcomes]
+        returned = self.insert_leads.execute(list(map(self.lead_values, rows)))
+        by_row = {ref_id: lead_id for lead_id, ref_id in returned}
+        ids = [by_row[row["ref_id"]] for row in rows]
         self._history_and_activity(min(ids), max(ids))
         self.assigner.announce(rows, ids)  # after: it names the rule on the `imported` rows
         self._link_tags([(lead_id, outcome.result.tag_names)
@@ -208,10 +220,9 @@ class BatchWriter:
             tag_ids = list(dict.fromkeys(self.names.tag_id(name) for name in names))
             if tag_ids:
                 links[lead_id] = tag_ids
-        rows = [{"lead_id": lead_id, "tag_id": tag_id}
-                for lead_id, tag_ids in links.items() for tag_id in tag_ids]
+        rows = [(lead_id, tag_id) for lead_id, tag_ids in links.items() for tag_id in tag_ids]
         if rows:
-            db.session.execute(insert(lead_tags), rows)
+            self.insert_tags.execute(rows)
         return links
 
     def _update(self, outcomes: list[Outcome]) -> None:
