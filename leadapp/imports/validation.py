@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 import re
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 import phonenumbers
@@ -24,6 +26,7 @@ TEXT_FIELDS = ("title", "description", "company_name", "first_name", "middle_nam
 MAX_LENGTH = {name: Lead.__table__.c[name].type.length for name in TEXT_FIELDS
               if getattr(Lead.__table__.c[name].type, "length", None)}
 MAX_BUDGET = Decimal("999999999999.99")  # Numeric(14, 2)
+CENTS = Decimal("0.01")
 TAG_SPLIT = re.compile(r"[,;|]")
 # Exports prefix cells that a spreadsheet would run as a formula with a quote; undo that here.
 ESCAPED = re.compile(r"^'[=+\-@\t\r]")
@@ -51,6 +54,10 @@ class RowValidator:
         self.region = region
         self.default_source_name = default_source_name
         self.custom = ImportCells()
+        # What each column does with a cell, decided once: check() runs for every cell of the
+        # dry run and again in the run, and deciding per cell was a third of its time.
+        self.steps = [(index, name, MAX_LENGTH.get(name, UNLIMITED), PARSERS.get(name),
+                       self._special(name)) for index, name in self.columns]
 
     def header(self, index: int) -> str:
         if index < len(self.headers) and self.headers[index]:
@@ -59,41 +66,35 @@ class RowValidator:
 
     def check(self, cells: list[str]) -> RowResult:
         result = RowResult()
-        for index, name in self.columns:
-            raw = cells[index] if index < len(cells) else ""
-            if raw.startswith("'") and ESCAPED.match(raw):
-                raw = raw[1:]
+        values, region, width = result.values, self.region, len(cells)
+        for index, name, limit, parse, special in self.steps:
+            raw = cells[index] if index < width else ""
             if not raw:
                 continue
+            if raw[0] == "'" and ESCAPED.match(raw):
+                raw = raw[1:]
             try:
-                self._take(result, name, raw)
+                if len(raw) > limit:
+                    raise ValueError(f"{FIELD_LABELS[name]} is longer than {limit} characters.")
+                if special is not None:
+                    special(result, raw)
+                elif parse is not None:
+                    values[name] = parse(raw, region)
+                else:
+                    values[name] = raw
             except ValueError as exc:
                 result.errors.append((self.header(index), f"“{_short(raw)}”: {exc}"))
         self._required(result)
         return result
 
-    def _take(self, result: RowResult, name: str, raw: str) -> None:
-        if name in MAX_LENGTH and len(raw) > MAX_LENGTH[name]:
-            raise ValueError(f"{FIELD_LABELS[name]} is longer than {MAX_LENGTH[name]} characters.")
-        if name == "source":
-            result.source_name = " ".join(raw.split())[:120]
-        elif name == "owner":
-            result.owner_name = " ".join(raw.split())[:254]
-        elif name == "campaign":
-            result.campaign_name = " ".join(raw.split())[:160]
-        elif name == "tags":
-            names = (" ".join(part.split())[:60] for part in TAG_SPLIT.split(raw))
-            result.tag_names = list(dict.fromkeys(name for name in names if name))
-        elif name == "contact_name":
-            first, _, last = raw.rpartition(" ") if " " in raw else (raw, "", "")
-            result.values.setdefault("first_name", first[:100])
-            result.values.setdefault("last_name", last[:100])
-        elif name.startswith("cf_"):
-            result.custom_values[name] = self.custom.parse(name, raw)
-        elif name in PARSERS:
-            result.values[name] = PARSERS[name](raw, self.region)
-        else:
-            result.values[name] = raw
+    def _special(self, name: str) -> Callable[[RowResult, str], None] | None:
+        """The cells that fill more than one lead value: source, tags, custom fields..."""
+        if name.startswith("cf_"):
+            return partial(self._take_custom, name)
+        return SPECIAL.get(name)
+
+    def _take_custom(self, name: str, result: RowResult, raw: str) -> None:
+        result.custom_values[name] = self.custom.parse(name, raw)
 
     def _required(self, result: RowResult) -> None:
         if not result.values.get("title"):
@@ -115,6 +116,34 @@ def _short(raw: str) -> str:
     return raw if len(raw) <= 40 else raw[:37] + "…"
 
 
+def _take_source(result: RowResult, raw: str) -> None:
+    result.source_name = " ".join(raw.split())[:120]
+
+
+def _take_owner(result: RowResult, raw: str) -> None:
+    result.owner_name = " ".join(raw.split())[:254]
+
+
+def _take_campaign(result: RowResult, raw: str) -> None:
+    result.campaign_name = " ".join(raw.split())[:160]
+
+
+def _take_tags(result: RowResult, raw: str) -> None:
+    names = (" ".join(part.split())[:60] for part in TAG_SPLIT.split(raw))
+    result.tag_names = list(dict.fromkeys(name for name in names if name))
+
+
+def _take_contact_name(result: RowResult, raw: str) -> None:
+    first, _, last = raw.rpartition(" ") if " " in raw else (raw, "", "")
+    result.values.setdefault("first_name", first[:100])
+    result.values.setdefault("last_name", last[:100])
+
+
+SPECIAL = {"source": _take_source, "owner": _take_owner, "campaign": _take_campaign,
+           "tags": _take_tags, "contact_name": _take_contact_name}
+UNLIMITED = sys.maxsize
+
+
 # Plain ASCII addresses (nearly all of them) take a fast path with the same outcome as
 # email_validator: dot-atom local part checked here, the domain checked once per domain.
 SIMPLE_EMAIL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
@@ -132,10 +161,10 @@ def _domain_ok(domain: str) -> bool:
 
 def parse_email(raw: str, _region: str) -> str:
     match = SIMPLE_EMAIL.match(raw)
-    if match and len(raw) <= 254 and raw.index("@") <= 64:
+    if match and len(raw) <= 254 and (at := raw.index("@")) <= 64:
         domain = match.group(1).lower()
         if _domain_ok(domain):
-            return f"{raw[:raw.index('@')]}@{domain}"
+            return f"{raw[:at]}@{domain}"
     try:
         return validate_email(raw, check_deliverability=False).normalized
     except EmailNotValidError as exc:
@@ -172,14 +201,14 @@ def _phone(raw: str, region: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+# What people write around an amount: spaces, quotes as thousands marks, currency signs, codes.
+BUDGET_NOISE = re.compile(r"[\s\u00a0'$€£¥]|[A-Za-z]{3}$|^[A-Za-z]{3}")
+DECIMAL_COMMA = re.compile(r"\d+,\d{1,2}")
+PLAIN_AMOUNT = re.compile(r"\d+(?:\.\d+)?")  # most cells: nothing to strip or reinterpret
+
+
 def parse_budget(raw: str, _region: str) -> Decimal:
-    text = re.sub(r"[\s\u00a0'$€£¥]|[A-Za-z]{3}$|^[A-Za-z]{3}", "", raw)
-    if "," in text and "." in text:  # the later mark is the decimal one: 1.234,50 / 1,234.50
-        text = (text.replace(".", "").replace(",", ".") if text.rfind(",") > text.rfind(".")
-                else text.replace(",", ""))
-    elif "," in text:
-        text = text.replace(",", ".") if re.fullmatch(r"\d+,\d{1,2}", text) else (
-            text.replace(",", ""))
+    text = raw if PLAIN_AMOUNT.fullmatch(raw) else _amount_text(raw)
     try:
         amount = Decimal(text)
     except InvalidOperation as exc:
@@ -188,7 +217,19 @@ def parse_budget(raw: str, _region: str) -> Decimal:
         raise ValueError("Enter an amount of 0 or more.")
     if amount > MAX_BUDGET:
         raise ValueError("This amount is too large.")
-    return amount.quantize(Decimal("0.01"))
+    return amount.quantize(CENTS)
+
+
+def _amount_text(raw: str) -> str:
+    """The amount without its noise, with a decimal point: 1.234,50 / 1,234.50 -> 1234.50."""
+    text = BUDGET_NOISE.sub("", raw)
+    if "," in text and "." in text:  # the later mark is the decimal one: 1.234,50 / 1,234.50
+        text = (text.replace(".", "").replace(",", ".") if text.rfind(",") > text.rfind(".")
+                else text.replace(",", ""))
+    elif "," in text:
+        text = text.replace(",", ".") if DECIMAL_COMMA.fullmatch(text) else (
+            text.replace(",", ""))
+    return text
 
 
 def parse_currency(raw: str, _region: str) -> str:
