@@ -1,0 +1,33 @@
+"""ix_leads_live_source_report: live leads by source and creation time, covering the report
+
+Revision ID: 0009
+Revises: 0008
+Create Date: 2026-12-06 21:00:00
+
+The source report sums a range of leads per source. Read from ix_leads_live_created (in time
+order), SQLite sorted every lead of the range by source first; read from this index, source by
+source, the groups arrive in order, and the chart's weekly counts are one short range per
+source and week. It carries every column the report groups, sums and filters on.
+"""
+import sqlalchemy as sa
+from alembic import op
+
+
+revision = '0009'
+down_revision = '0008'
+branch_labels = None
+depends_on = None
+
+LIVE = {'sqlite_where': sa.text('deleted_at IS NULL'),
+        'postgresql_where': sa.text('deleted_at IS NULL')}
+COLUMNS = ['source_id', 'created_at', 'id', 'stage_id', 'converted_at', 'deleted_at',
+           'campaign_id', 'budget', 'closing_date', 'first_response_at', 'currency',
+           'pipeline_id', 'owner_id', 'team_id']
+
+
+def upgrade():
+    op.create_index('ix_leads_live_source_report', 'leads', COLUMNS, **LIVE)
+
+
+def downgrade():
+    op.drop_index('ix_leads_live_source_report', table_name='leads', **LIVE)
