@@ -198,3 +198,23 @@ def test_report_touch_model_matches_spend_by_source_name(app_ctx: Flask) -> None
     row = _row(report, "fairs")
     assert (row.leads, row.revenue, row.spend) == (1, Decimal("2500.25"), Decimal("200.01"))
     assert row.ros == Decimal("12.50")
+
+
+def test_report_pipeline_filter_narrows_table_and_weekly_chart(app_ctx: Flask) -> None:
+    from leadapp.models import Pipeline, Stage
+    from tests.factories import LeadFactory, default_pipeline
+
+    ids = dataset.build()
+    partners = Pipeline(name="Partners", is_default=False,
+                        stages=[Stage(name="Talking", kind="open"), Stage(name="Won", kind="won")])
+    db.session.add(partners)
+    db.session.commit()
+    ads = db.session.get(services.LeadSource, ids["ads"])
+    LeadFactory(source=ads, pipeline=partners, stage=partners.stages[0],
+                created_at=dataset.at(2026, 5, 20))
+    admin = UserFactory(role="admin")
+    default = services.source_report(admin, Filters(*dataset.MAY,
+                                                    pipeline_id=default_pipeline().id))
+    only = services.source_report(admin, Filters(*dataset.MAY, pipeline_id=partners.id))
+    assert (default.total.leads, only.total.leads) == (6, 1)
+    assert [(label, sum(n for _, n in weeks)) for label, weeks in only.weekly] == [("Ads", 1)]
