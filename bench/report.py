@@ -6,8 +6,10 @@
 Builds DB_PATH with `demo seed` (the code behind `flask --app wsgi demo seed --leads N`) when the
 file does not exist, else reuses it. Each case is a whole request/response cycle through the
 Flask test client (routing, SQL, charts, templates), signed in as an admin, after warm-up runs.
---timezone sets APP_TIMEZONE: a zone with clock changes makes SQLite bucket weeks with one CASE
-branch per UTC offset in the range, the slowest path of the local-date SQL.
+--timezone sets APP_TIMEZONE: a zone with clock changes makes SQLite compute local dates (days
+to won; the touch models' chart days) with one CASE branch per UTC offset in the range, the
+slowest path of the local-date SQL. The source model's chart counts each week between two UTC
+instants instead, so it takes no such path.
 """
 
 from __future__ import annotations

@@ -3,8 +3,10 @@
 Every figure is aggregated by the database (one GROUP BY per table); Python only merges the
 handful of grouped rows and divides. Money is summed as integer cents in SQL, so SQLite (which
 keeps NUMERIC as REAL) and PostgreSQL both give exact Decimals, and only in one currency at a
-time (amounts are never converted). Days, weeks and months are those of APP_TIMEZONE: the range
-becomes two UTC instants for the SQL (so the created_at index still serves it).
+time (amounts are never converted). Days, weeks and months are those of APP_TIMEZONE: the range,
+and each week of the chart, becomes two UTC instants for the SQL (so an index on created_at
+still serves it). In the source model the range is read source by source from
+ix_leads_live_source_report (reports/models.py), in group order, so its sums need no sort.
 """
 
 from __future__ import annotations
