@@ -26,7 +26,7 @@ from .models import DuplicateMode, ImportJob
 from .reading import iter_rows
 from .validation import RowResult, RowValidator
 
-BATCH = 2000
+BATCH = 5000
 # Lead columns an import may fill or update (tags and source are handled on their own).
 VALUE_FIELDS = ("title", "description", "company_name", "first_name", "middle_name", "last_name",
                 "email", "phone", "mobile", "position", "website", "address", "street", "city",
