@@ -25,9 +25,16 @@ COLUMNS = ['source_id', 'created_at', 'id', 'stage_id', 'converted_at', 'deleted
            'pipeline_id', 'owner_id', 'team_id']
 
 
+# The source filter's index starts with the same two columns and covers less: the report's
+# index serves the lead list too, and inserts keep one wide index fewer.
+REPLACED = ['source_id', 'created_at', 'stage_id', 'converted_at', 'deleted_at']
+
+
 def upgrade():
     op.create_index('ix_leads_live_source_report', 'leads', COLUMNS, **LIVE)
+    op.drop_index('ix_leads_live_source_id_created', table_name='leads', **LIVE)
 
 
 def downgrade():
+    op.create_index('ix_leads_live_source_id_created', 'leads', REPLACED, **LIVE)
     op.drop_index('ix_leads_live_source_report', table_name='leads', **LIVE)
