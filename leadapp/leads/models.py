@@ -88,7 +88,8 @@ class Lead(db.Model):
     first_name: Mapped[str] = mapped_column(String(100), default="")
     middle_name: Mapped[str] = mapped_column(String(100), default="")
     last_name: Mapped[str] = mapped_column(String(100), default="")
-    email: Mapped[str] = mapped_column(String(254), default="", index=True)
+    # Indexed as lower(email) (ix_leads_email_lower), what the duplicate checks match.
+    email: Mapped[str] = mapped_column(String(254), default="")
     phone: Mapped[str] = mapped_column(String(40), default="", index=True)
     mobile: Mapped[str] = mapped_column(String(40), default="")
     position: Mapped[str] = mapped_column(String(120), default="")
