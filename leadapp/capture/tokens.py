@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from ..db_types import as_utc
 
 SALT = "leadapp.capture.form-token"
 DEFAULT_MAX_AGE = 24 * 3600
@@ -56,12 +58,12 @@ def check(token: str, public_key: str) -> TokenCheck:
         data = _decoded(serializer, error.payload)
         if data.get("f") != public_key:
             return TokenCheck(None, None, "tampered")
-        return TokenCheck(_key(data), _aware(error.date_signed), "expired")
+        return TokenCheck(_key(data), as_utc(error.date_signed), "expired")
     except BadSignature:
         return TokenCheck(None, None, "tampered")
     if not isinstance(data, dict) or data.get("f") != public_key:
         return TokenCheck(None, None, "tampered")
-    return TokenCheck(_key(data), _aware(signed), "")
+    return TokenCheck(_key(data), as_utc(signed), "")
 
 
 def _decoded(serializer: URLSafeTimedSerializer, payload: object) -> dict:
@@ -78,7 +80,3 @@ def _key(data: dict) -> str | None:
     return value[:64] if isinstance(value, str) and value else None
 
 
-def _aware(moment: datetime | None) -> datetime | None:
-    if moment is None:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -7,7 +7,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from itertools import islice
 from pathlib import Path
@@ -21,7 +21,7 @@ from ..auth.permissions import is_admin
 from ..custom_fields import types as custom_types
 from ..custom_fields.models import CustomField, LeadFieldValue
 from ..custom_fields.services import values_for
-from ..db_types import utcnow
+from ..db_types import as_utc, utcnow
 from ..errors import RuleViolation
 from ..events import leads_changed_in_bulk
 from ..extensions import db
@@ -475,11 +475,7 @@ def mark_if_interrupted(job: ImportJob) -> bool:
 
 def _stale(job: ImportJob) -> bool:
     last_sign = job.heartbeat_at or job.started_at or job.created_at
-    return last_sign is not None and _aware(last_sign) <= utcnow() - stale_after()
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return last_sign is not None and as_utc(last_sign) <= utcnow() - stale_after()
 
 
 def resumable(job: ImportJob) -> bool:

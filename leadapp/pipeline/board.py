@@ -12,6 +12,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from ..auth.models import User
+from ..db_types import as_utc
 from ..extensions import db
 from ..leads.listing import LeadFilters, filter_clauses, parse_filters
 from ..leads.models import Lead, Tag, lead_tags
@@ -169,17 +170,11 @@ def tag_names(lead_ids: list[int]) -> dict[int, list[str]]:
 def card_for(lead: Lead, stage: Stage, now: datetime | None = None,
              tags: list[str] | None = None) -> Card:
     now = now or datetime.now(UTC)
-    entered = _aware(lead.stage_entered_at or lead.created_at) or now
+    entered = as_utc(lead.stage_entered_at or lead.created_at) or now
     return Card(lead=lead, stage=stage, in_stage=age_label(now - entered),
                 stale=stale_reason(lead, stage, now),
                 tags=tags if tags is not None else [tag.name for tag in lead.tags])
 
-
-def _aware(moment: datetime | None) -> datetime | None:
-    # SQLite hands back naive datetimes; they were stored in UTC.
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment
 
 
 def age_label(age: timedelta) -> str:
@@ -197,7 +192,7 @@ def stale_reason(lead: Lead, stage: Stage, now: datetime) -> str | None:
     if lead.deadline is not None and lead.deadline >= now.date():
         return None
     # Entering the stage is a touch too; a lead never moved entered it when it was created.
-    touches = [_aware(lead.stage_entered_at or lead.created_at), _aware(lead.last_touched_at)]
+    touches = [as_utc(lead.stage_entered_at or lead.created_at), as_utc(lead.last_touched_at)]
     last = max((moment for moment in touches if moment is not None), default=None)
     if last is None or now - last < timedelta(days=days):
         return None
