@@ -508,24 +508,21 @@ PROBE_LIMIT = 2000
 
 
 def probe(filters: LeadFilters, user: User) -> list[int] | None:
-    """For a text search: the ids of every match when there are at most PROBE_LIMIT (one scan
-    that stops early for common words), so counting and paging then touch only those rows.
-    None when there is no text search or too many matches to be worth it."""
-    if not _text_filtered(filters):
-        return None
-    statement = _hinted(scoped(select(Lead.id), user).where(*filter_clauses(filters, user)),
-                        filters)
-    ids = list(db.session.scalars(statement.limit(PROBE_LIMIT + 1)))
-    return ids if len(ids) <= PROBE_LIMIT else None
+    """The ids of probe_counted(), without their counts."""
+    probed = probe_counted(filters, user)
+    return probed[0] if probed else None
 
 
 def probe_counted(filters: LeadFilters, user: User,
-                  limit: int = PROBE_LIMIT) -> tuple[list[int], Counts] | None:
-    """probe(), with the counts of its matches tallied from the same scan: where the matches
-    are few, the search index is read once instead of once for the ids and once to count
-    (a surname at 100k leads: two scans of ~28 ms on SQLite)."""
+                  limit: int | None = None) -> tuple[list[int], Counts] | None:
+    """For a text search: the ids of every match when there are at most `limit` (PROBE_LIMIT
+    unless given; one scan that stops early for common words), so paging then touches only
+    those rows, and their counts tallied from the same scan rather than read again (a surname
+    at 100k leads: two scans of ~28 ms on SQLite). None when there is no text search or too
+    many matches."""
     if not _text_filtered(filters):
         return None
+    limit = PROBE_LIMIT if limit is None else limit
     columns = (Lead.id, Lead.stage_id, Lead.converted_at.is_not(None))
     statement = _hinted(scoped(select(*columns), user).where(*filter_clauses(filters, user)),
                         filters)
@@ -779,12 +776,15 @@ def count_up_to(filters: LeadFilters, user: User, only: list[int] | None = None)
 def page_of(filters: LeadFilters, user: User) -> LeadPage:
     """Count (exactly up to COUNT_CAP), clamp the page number to the last page, and load that
     page's rows."""
-    only = probe(filters, user)
+    probed = probe_counted(filters, user)
     offset = (filters.page - 1) * filters.per_page
-    # A deep page walks past `offset` rows anyway, so an exact count costs it little more,
-    # and a page past the end needs it to find the last one.
-    counts = count(filters, user, only) if offset > COUNT_CAP else count_up_to(filters, user,
-                                                                                only)
+    if probed:
+        only, counts = probed
+    else:
+        # A deep page walks past `offset` rows anyway, so an exact count costs it little
+        # more, and a page past the end needs it to find the last one.
+        only = None
+        counts = count(filters, user) if offset > COUNT_CAP else count_up_to(filters, user)
     if counts.exact:
         filters = _clamped(filters, counts)
     items = rows(filters, user, (filters.page - 1) * filters.per_page, filters.per_page, only,
@@ -801,7 +801,8 @@ def page_of(filters: LeadFilters, user: User) -> LeadPage:
 def counts_of(filters: LeadFilters, user: User) -> LeadPage:
     """The exact counts of a list whose page showed a lower bound, with the page clamped as
     page_of would, for the summary and the pagination (no rows loaded)."""
-    counts = count(filters, user, probe(filters, user))
+    probed = probe_counted(filters, user)
+    counts = probed[1] if probed else count(filters, user)
     return LeadPage(filters=_clamped(filters, counts), items=[], counts=counts)
 
 
