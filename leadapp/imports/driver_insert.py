@@ -54,7 +54,10 @@ class DriverInsert:
         if dialect is self.dialect:
             return
         if dialect.paramstyle not in PLACEHOLDERS:
-            raise NotImplementedError(f"DriverInsert: paramstyle {dialect.paramstyle}")
+            # leadapp runs on sqlite3 (qmark) and psycopg (pyformat); refuse any other driver
+            # plainly rather than send it placeholders it would misread.
+            raise RuntimeError(f"The import's bulk insert supports drivers with ?, %s "
+                               f"placeholders; {dialect.driver} uses {dialect.paramstyle}.")
         self.dialect, self.statements = dialect, {}
         self.processors = []
         for index, name in enumerate(self.columns):
