@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import shutil
 import sys
 import tempfile
 import time
@@ -92,6 +93,7 @@ def main() -> None:
         for row in figures.values():
             row.update(rows=count, rows_per_s=count / row["seconds"])
         db.engine.dispose()
+    shutil.rmtree(folder)  # the seeded SQLite file, unless another database was exported
     if args.json:
         args.json.write_text(json.dumps(figures, indent=1))
 
