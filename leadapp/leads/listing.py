@@ -7,7 +7,6 @@ lead queries here, so "which leads match" means the same thing everywhere.
 from __future__ import annotations
 
 import zlib
-from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -16,7 +15,19 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import g, has_request_context
-from sqlalchemy import ColumnElement, and_, case, func, literal, not_, or_, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    String,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    not_,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -519,23 +530,23 @@ def probe_counted(filters: LeadFilters, user: User,
     unless given; one scan that stops early for common words), so paging then touches only
     those rows, and their counts tallied from the same scan rather than read again (a surname
     at 100k leads: two scans of ~28 ms on SQLite). None when there is no text search or too
-    many matches."""
+    many matches. The database groups the matches by stage and joins each group's ids into one
+    string: a few rows come back instead of one per match, whose result rows cost more than
+    the scan (4,735 matches: 51-74 ms per probe, grouped 32-48 ms)."""
     if not _text_filtered(filters):
         return None
     limit = PROBE_LIMIT if limit is None else limit
-    columns = (Lead.id, Lead.stage_id, Lead.converted_at.is_not(None))
-    statement = _hinted(scoped(select(*columns), user).where(*filter_clauses(filters, user)),
-                        filters)
-    rows = db.session.execute(statement.limit(limit + 1)).all()
-    if len(rows) > limit:
+    matches = _hinted(scoped(select(Lead.id, Lead.stage_id, Lead.converted_at), user)
+                      .where(*filter_clauses(filters, user)), filters).limit(limit + 1).subquery()
+    grouped = db.session.execute(
+        select(matches.c.stage_id, func.count(), func.count(matches.c.converted_at),
+               func.aggregate_strings(cast(matches.c.id, String), ","))
+        .group_by(matches.c.stage_id)).tuples().all()
+    if sum(number for _stage_id, number, _marked, _ids in grouped) > limit:
         return None
-    leads: Counter[int | None] = Counter()
-    marked: Counter[int | None] = Counter()
-    for _lead_id, stage_id, converted in rows:
-        leads[stage_id] += 1
-        marked[stage_id] += bool(converted)
-    grouped = [(stage_id, number, marked[stage_id]) for stage_id, number in leads.items()]
-    return [row[0] for row in rows], _tally(filters, grouped)
+    ids = [int(lead_id) for *_counts, joined in grouped for lead_id in joined.split(",")]
+    return ids, _tally(filters, [(stage_id, number, marked)
+                                 for stage_id, number, marked, _ids in grouped])
 
 
 def count_statement(filters: LeadFilters, user: User, only: list[int] | None = None) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -271,6 +272,17 @@ def test_matching_ids_feeds_set_based_updates(data, admin):
     ids = db.session.scalars(select(Lead.id).where(
         Lead.id.in_(listing.matching_ids(filters, admin))).order_by(Lead.id)).all()
     assert ids == sorted([data["alpha"], data["beta"]])
+
+
+@pytest.mark.parametrize("query", [{"q": "smith", "converted": "1"}, {"q": "smith"},
+                                   {"q": ".com", "converted": "1"}, {"q": "no such lead"}])
+def test_a_search_probe_finds_and_counts_what_the_count_and_the_filter_find(data, admin, query):
+    filters = listing.parse_filters(MultiDict(query))
+    ids, counts = listing.probe_counted(filters, admin)
+    assert counts == listing.count(filters, admin)
+    everything = replace(filters, converted=True)  # the probe's ids include converted leads
+    assert sorted(ids) == sorted(db.session.scalars(select(Lead.id).where(
+        Lead.id.in_(listing.matching_ids(everything, admin)))))
 
 
 def test_search_with_many_matches_counts_and_pages_without_the_probe(data, admin, monkeypatch):
