@@ -27,6 +27,7 @@ from ..events import leads_changed_in_bulk
 from ..extensions import db
 from ..leads.attachments import human_size
 from ..leads.models import Activity, ActivityKind, Lead, Tag, lead_tags
+from ..leads.scope import origin_clause
 from ..sources.models import Campaign, LeadSource
 from . import mapping as mapping_rules
 from .classify import Classifier, Outcome, as_text, batches, change_label, data_rows
@@ -525,7 +526,7 @@ class UndoSummary:
 def undo_counts(job: ImportJob) -> tuple[int, int]:
     """(created leads still live, updated leads) that an undo would touch."""
     created = db.session.scalar(select(func.count()).select_from(Lead).where(
-        Lead.ref == f"import:{job.id}", Lead.deleted_at.is_(None))) or 0
+        origin_clause(f"import:{job.id}"), Lead.deleted_at.is_(None))) or 0
     updated = db.session.scalar(select(func.count()).select_from(ImportUpdate)
                                 .where(ImportUpdate.job_id == job.id)) or 0
     return created, updated
@@ -537,7 +538,7 @@ def undo(job: ImportJob, actor: User) -> UndoSummary:
         raise RuleViolation("Only a finished or stopped import can be undone.")
     now = utcnow()
     created_ids = list(db.session.scalars(select(Lead.id).where(
-        Lead.ref == f"import:{job.id}", Lead.deleted_at.is_(None))))
+        origin_clause(f"import:{job.id}"), Lead.deleted_at.is_(None))))
     for start_at in range(0, len(created_ids), 5000):
         chunk = created_ids[start_at:start_at + 5000]
         db.session.execute(update(Lead.__table__).where(Lead.__table__.c.id.in_(chunk))

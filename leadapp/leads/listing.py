@@ -38,7 +38,7 @@ from ..extensions import db
 from ..pipeline.models import Stage, StageKind
 from ..sources.models import LeadSource
 from .models import Lead, Tag, lead_tags
-from .scope import scoped, visible_leads_clause
+from .scope import origin_clause, scoped, visible_leads_clause
 
 PAGE_SIZES = (25, 50, 100)
 MAX_ID = 2_147_483_647  # the largest INTEGER (PostgreSQL) and so the largest row id
@@ -305,7 +305,7 @@ def filter_clauses(filters: LeadFilters, user: User) -> list[ColumnElement[bool]
         clauses.append(Lead.search_text.like(_pattern(filters.email.lower()), escape="\\"))
         clauses.append(_like(Lead.email, filters.email))
     if filters.ref:
-        clauses.append(Lead.ref == filters.ref)
+        clauses.append(origin_clause(filters.ref))
     clauses.extend(_range_clauses(filters))
     clauses.extend(custom.clauses(filters.custom.filters))
     clauses.extend(filters.extra)

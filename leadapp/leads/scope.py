@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select, true
+from sqlalchemy import ColumnElement, and_, or_, select, true
 
 from ..auth.models import User, team_members
 from ..auth.permissions import can
@@ -22,6 +22,13 @@ def visible_leads_clause(user: User) -> ColumnElement[bool]:
 def live_leads_clause() -> ColumnElement[bool]:
     """Leads not in the trash."""
     return Lead.deleted_at.is_(None)
+
+
+def origin_clause(ref: str) -> ColumnElement[bool]:
+    """Leads from one origin ("form:3", "import:12"). `ref != ''` repeats the condition of the
+    partial ix_leads_ref: SQLite cannot tell that `ref = ?` fits that index, and scanned every
+    lead instead (100k leads: 100 ms, with it 0.03 ms)."""
+    return and_(Lead.ref == ref, Lead.ref != "")
 
 
 def can_see_lead(user: User, lead: Lead) -> bool:
