@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from flask import current_app
+
 INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
 
 
@@ -108,11 +110,17 @@ class Config:
     WEBHOOKS_KEEP_DAYS = _int("WEBHOOKS_KEEP_DAYS", 30)
     TRUST_PROXY = _bool("TRUST_PROXY")
     # Reports: the zone whose midnights start and end a day, week and month (an IANA name), and
-    # the currency the report shows first and in which spend is recorded.
+    # the currency the report shows first and in which spend is recorded; new leads and
+    # opportunities start in that currency too.
     APP_TIMEZONE = os.environ.get("APP_TIMEZONE", "").strip() or "UTC"
     DEFAULT_CURRENCY = os.environ.get("DEFAULT_CURRENCY", "").strip().upper() or "USD"
     TESTING = False
     DEBUG = _bool("FLASK_DEBUG")
+
+
+def default_currency() -> str:
+    """The running app's DEFAULT_CURRENCY (checked at start-up by check_report_settings)."""
+    return current_app.config.get("DEFAULT_CURRENCY") or "USD"
 
 
 def check_secret(config: dict) -> None:

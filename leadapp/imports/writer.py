@@ -16,6 +16,7 @@ from sqlalchemy import bindparam, delete, func, insert, literal, select, update
 
 from ..assignment.batch import ImportAssigner
 from ..auth.models import User
+from ..config import default_currency
 from ..custom_fields import types as custom_types
 from ..custom_fields.exporting import ImportCells
 from ..custom_fields.models import LeadFieldValue
@@ -33,9 +34,10 @@ from .driver_insert import DriverInsert
 from .models import ImportJob, ImportRowError, ImportUpdate
 
 LEADS = Lead.__table__
-# What an empty cell stores: text columns are NOT NULL with "" defaults.
-EMPTY_ROW = {name: None if name in ("budget", "start_date", "deadline")
-             else "USD" if name == "currency" else "" for name in VALUE_FIELDS}
+# What an empty cell stores: text columns are NOT NULL with "" defaults (the currency: the
+# app's DEFAULT_CURRENCY, filled in per run).
+EMPTY_ROW = {name: None if name in ("budget", "start_date", "deadline") else ""
+             for name in VALUE_FIELDS}
 LEAD_COLUMNS = (*VALUE_FIELDS, "source_id", "campaign_id", "owner_id", "pipeline_id", "stage_id",
                 "board_position", "stage_entered_at", "last_touched_at", "created_by_id",
                 "created_at", "updated_at", "version", "ref", "ref_id")
@@ -157,6 +159,7 @@ class BatchWriter:
         self.pipeline_id = pipeline.id
         self.stage_id = pipeline.stages[0].id
         self.ref = f"import:{job.id}"
+        self.empty_row = {**EMPTY_ROW, "currency": default_currency()}
         self.assigner = ImportAssigner(job.id, actor)  # assignment rules, loaded once
         self.shown = Shown()
         self.insert_leads = DriverInsert(LEADS, LEAD_COLUMNS, returning=("id", "ref_id"))
@@ -195,7 +198,7 @@ class BatchWriter:
         rows = []
         for index, outcome in enumerate(outcomes):
             result = outcome.result
-            row = {**EMPTY_ROW, **common}
+            row = {**self.empty_row, **common}
             for name, value in result.values.items():  # the few cells this row filled
                 if value is not None and name in EMPTY_ROW:
                     row[name] = value

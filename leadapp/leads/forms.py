@@ -30,6 +30,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from ..config import default_currency
 from ..form_helpers import optional_int
 
 CURRENCIES = ["USD", "EUR", "GBP", "CHF", "PLN", "RON", "UAH", "CAD", "AUD", "JPY"]
@@ -123,7 +124,7 @@ class LeadForm(FlaskForm):
     city = StringField("City", [Length(max=120)], filters=F)
     channel = StringField("Content distribution channel", [Length(max=120)], filters=F)
     budget = DecimalField("Budget", [Optional(), check_money], places=2)
-    currency = SelectField("Currency", choices=CURRENCIES, default="USD")
+    currency = SelectField("Currency", choices=CURRENCIES, default=default_currency)
     start_date = DateField("Start date", [Optional()])
     deadline = DateField("Deadline", [Optional()])
     tags = StringField("Tags", [Length(max=500)], filters=F)

@@ -29,6 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..config import default_currency
 from ..db_types import created_at_column, enum_column, updated_at_column
 from ..extensions import db
 
@@ -81,7 +82,7 @@ class Lead(db.Model):
     selling_direction: Mapped[str] = mapped_column(String(120), default="")
     product: Mapped[str] = mapped_column(String(200), default="")
     budget: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
-    currency: Mapped[str] = mapped_column(String(3), default="USD")
+    currency: Mapped[str] = mapped_column(String(3), default=default_currency)
 
     # The prospect's own words, as typed on a form or imported.
     company_name: Mapped[str] = mapped_column(String(200), default="")

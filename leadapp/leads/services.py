@@ -18,6 +18,7 @@ from ..auth.models import Role, Team, User
 from ..auth.permissions import can
 from ..companies import services as companies
 from ..companies.models import Company, Contact
+from ..config import default_currency
 from ..custom_fields import services as custom_fields
 from ..db_types import utcnow
 from ..errors import Conflict, NotAllowed, RuleViolation
@@ -245,7 +246,7 @@ def _clean(name: str, value: Any) -> Any:
                 "website"):
         return value or ""
     if name == "currency":
-        return value or "USD"
+        return value or default_currency()
     return value if value != "" else None
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from ..auth.models import Team, User
+from ..config import default_currency
 from ..extensions import db
 from ..leads.forms import CURRENCIES
 from ..pipeline.models import Pipeline, Stage
@@ -18,7 +19,6 @@ from .services import (
     Attribution,
     Filters,
     app_zone,
-    default_currency,
     local_today,
     preset_range,
 )

@@ -10,7 +10,7 @@ from flask.blueprints import BlueprintSetupState
 from flask_login import current_user
 
 from ..auth.permissions import require
-from ..config import check_report_settings
+from ..config import check_report_settings, default_currency
 from ..web import render
 from . import charts, exporting, services
 from .filters import choices, parse_filters, query_args
@@ -68,7 +68,7 @@ def month_cards() -> str:
     today = services.local_today(services.app_zone())
     start, _ = services.preset_range("this_month", today)
     return render_template("reports/_partials/month_cards.html", start=start, today=today,
-                           currency=services.default_currency(),
+                           currency=default_currency(),
                            total=services.month_figures(current_user, today))
 
 

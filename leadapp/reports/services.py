@@ -43,6 +43,7 @@ from sqlalchemy import values as values_table
 
 from ..auth.models import User
 from ..companies.models import Opportunity
+from ..config import default_currency
 from ..extensions import db
 from ..leads.models import Lead
 from ..leads.scope import scoped
@@ -180,10 +181,6 @@ def _ratio(numerator: Decimal, denominator: Any, quantum: Decimal) -> Decimal | 
 def app_zone() -> ZoneInfo:
     """APP_TIMEZONE (checked at start-up by config.check_report_settings)."""
     return ZoneInfo(current_app.config.get("APP_TIMEZONE") or "UTC")
-
-
-def default_currency() -> str:
-    return current_app.config.get("DEFAULT_CURRENCY") or "USD"
 
 
 def local_today(zone: ZoneInfo) -> date:

@@ -18,7 +18,8 @@ from leadapp.sources.models import LeadSource
 
 LEADS = Lead.__table__
 STORED = [column.name for column in LEADS.c if column.name != "id"]
-COLUMNS = ("title", "source_id", "pipeline_id", "stage_id", "budget", "start_date",
+# currency has a computed default (the app's DEFAULT_CURRENCY): DriverInsert must be given it.
+COLUMNS = ("title", "source_id", "pipeline_id", "stage_id", "budget", "currency", "start_date",
            "board_position", "created_at", "updated_at", "ref", "ref_id")
 
 
@@ -27,7 +28,7 @@ def _row(ref_id: str, moment: datetime) -> dict:
     pipeline = default_pipeline()
     return {"title": "Ann’s deal", "source_id": db.session.scalar(select(LeadSource.id)),
             "pipeline_id": pipeline.id, "stage_id": pipeline.stages[0].id,
-            "budget": Decimal("1250.50"), "start_date": date(2026, 1, 31),
+            "budget": Decimal("1250.50"), "currency": "EUR", "start_date": date(2026, 1, 31),
             "board_position": -1024.0, "created_at": moment, "updated_at": moment,
             "ref": "import:test", "ref_id": ref_id}
 

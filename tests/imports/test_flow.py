@@ -177,6 +177,15 @@ def test_duplicate_lookup_by_email_uses_the_lower_email_index(app, login):
             assert "ix_leads_email_lower" in " ".join(str(row) for row in plan)
 
 
+def test_imported_leads_without_a_currency_take_the_default_currency(app, client, login,
+                                                                     start_import, run_job):
+    app.config["DEFAULT_CURRENCY"] = "GBP"
+    login()
+    run_job(start_import(rows_file(["Pounds", "gbp@example.com", "", "Call", "5", "", ""])))
+    with app.app_context():
+        assert db.session.scalar(select(Lead.currency).where(Lead.title == "Pounds")) == "GBP"
+
+
 def test_run_update_then_undo_restores_previous_values(app, client, login, start_import,
                                                        run_job):
     login()

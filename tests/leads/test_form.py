@@ -44,6 +44,17 @@ def test_new_page_lists_only_active_sources(app, client, login):
     assert ">Chat<" not in html and ">Email<" in html
 
 
+def test_new_leads_start_in_the_default_currency(app, client, login):
+    app.config["DEFAULT_CURRENCY"] = "EUR"
+    login("admin")
+    html = client.get("/admin/leads/new").get_data(as_text=True)
+    assert re.search(r'<option selected value="EUR">|<option value="EUR" selected>', html)
+    with app.app_context():
+        made_in_code = LeadFactory(title="Made in code")
+        db.session.commit()
+        assert made_in_code.currency == "EUR"  # the model's default (capture, API, seeds)
+
+
 def test_create_save_and_exit_redirects_to_lead_page(app, client, login):
     login("sales")
     response = client.post("/admin/leads/new", data=_new_lead_data(app, action="exit"))

@@ -81,10 +81,10 @@ def test_report_page_defaults_to_default_currency_and_links_the_others(client, l
 
 
 def test_report_default_currency_setting_picks_the_first_currency(client, login, app):
-    app.config["DEFAULT_CURRENCY"] = "EUR"
     login("admin")
     with app.app_context():
-        _add_euro_wins(dataset.build())
+        _add_euro_wins(dataset.build())  # in USD, but for the two EUR wins
+    app.config["DEFAULT_CURRENCY"] = "EUR"  # after: new leads would start in EUR
     html = client.get(f"{URL}?{MAY}").get_data(as_text=True)
     assert '<option value="EUR" selected>EUR (default)' in html and "650.50" in html
     assert "spend in <strong>EUR</strong>" in html
