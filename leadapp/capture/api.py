@@ -48,6 +48,17 @@ def _cors(response: Response, form: CaptureForm | None) -> None:
         response.headers["Access-Control-Expose-Headers"] = "Idempotent-Replayed, Retry-After"
 
 
+@bp.after_request
+def _cors_on_other_answers(response: Response) -> Response:
+    """Answers made outside the views (the rate limit's 429) carry the CORS headers too: the
+    site's script could otherwise not read the status or its Retry-After."""
+    if (request.method == "POST" and request.headers.get("Origin")
+            and "Access-Control-Allow-Origin" not in response.headers):
+        form = services.by_api_key(_key())
+        _cors(response, form if form is not None and form.active else None)
+    return response
+
+
 def _fail(status: int, message: str, form: CaptureForm | None = None, **extra: Any) -> Response:
     return _json({"status": False, "message": message, **extra}, status, form)
 

@@ -96,6 +96,21 @@ def test_create_from_site_over_rate_limit_429(app: Flask, client: FlaskClient,
     assert codes == [201, 201, 429]
 
 
+def test_create_from_site_429_is_readable_by_the_allowed_site(
+        app: Flask, client: FlaskClient, make_form: Callable[..., MadeForm]) -> None:
+    """The site's script must see the 429 and its Retry-After to tell the visitor to wait."""
+    app.config["CAPTURE_API_RATE_LIMIT"] = "1 per minute"
+    made = make_form(allowed_origins="https://www.corp.example")
+    url, origin = f"{URL}?apikey={made.api_key}", {"Origin": "https://www.corp.example"}
+    assert client.post(url, json=SEED_BODY, headers=origin).status_code == 201
+    limited = client.post(url, json={**SEED_BODY, "email": "b@prospect.com"}, headers=origin)
+    assert limited.status_code == 429 and "Retry-After" in limited.headers
+    assert limited.headers["Access-Control-Allow-Origin"] == "https://www.corp.example"
+    assert "Retry-After" in limited.headers["Access-Control-Expose-Headers"]
+    other = client.post(url, json=SEED_BODY, headers={"Origin": "https://evil.example"})
+    assert other.status_code == 429 and "Access-Control-Allow-Origin" not in other.headers
+
+
 def test_create_from_site_cors_only_for_allowed_origins(client: FlaskClient,
                                                        make_form: Callable[..., MadeForm]) -> None:
     made = make_form(allowed_origins="https://www.corp.example")
