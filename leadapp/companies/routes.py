@@ -88,7 +88,7 @@ def _query(kind: Kind) -> services.ListQuery:
         q=request.args.get("q", "").strip()[:100], sort=sort if sort in kind.sorts else "name",
         desc=request.args.get("dir") == "desc", page=_int_arg("page") or 1,
         owner_id=_int_arg("owner"), company_id=_int_arg("company"),
-        close_from=_date_arg("close_from"), close_to=_date_arg("close_to"))
+        close_from=_date_arg("close_from"), close_to=_date_arg("close_to"), viewer=current_user)
 
 
 def _with_choices(form: Any) -> Any:

@@ -13,7 +13,7 @@ from ..errors import Conflict, RuleViolation
 from ..extensions import db
 from ..leads.duplicates import _digits_sql, normalise_company, phone_digits, web_domain
 from ..leads.models import Lead, LeadContact
-from ..leads.scope import scoped
+from ..leads.scope import scoped, visible_leads_clause
 from .models import Company, Contact, Opportunity
 
 MIN_QUERY = 2
@@ -160,6 +160,8 @@ class ListQuery:
     company_id: int | None = None
     close_from: date | None = None
     close_to: date | None = None
+    # Whose lead counts the companies list shows: a sales rep's count only the leads they see.
+    viewer: User | None = field(default=None, compare=False)
 
     def args(self, **override: Any) -> dict[str, Any]:
         values = {"q": self.q, "sort": self.sort, "dir": "desc" if self.desc else "asc",
@@ -170,15 +172,21 @@ class ListQuery:
         return {key: value for key, value in values.items() if value not in (None, "")}
 
 
-_LEADS_OF_COMPANY = (select(func.count(Lead.id)).where(
-    or_(Lead.company_id == Company.id, Lead.converted_company_id == Company.id),
-    Lead.deleted_at.is_(None)).correlate(Company).scalar_subquery())
+def _leads_of_company(viewer: User | None) -> Any:
+    """The company's live leads, those the viewer may see when one is given."""
+    conditions = [or_(Lead.company_id == Company.id, Lead.converted_company_id == Company.id),
+                  Lead.deleted_at.is_(None)]
+    if viewer is not None:
+        conditions.append(visible_leads_clause(viewer))
+    return select(func.count(Lead.id)).where(*conditions).correlate(Company).scalar_subquery()
+
+
 _CONTACTS_OF_COMPANY = (select(func.count(Contact.id)).where(Contact.company_id == Company.id)
                         .correlate(Company).scalar_subquery())
 COMPANY_SORTS: dict[str, Any] = {
     "name": func.lower(Company.name), "city": func.lower(Company.city),
     "industry": func.lower(Company.industry), "created": Company.created_at,
-    "contacts": _CONTACTS_OF_COMPANY, "leads": _LEADS_OF_COMPANY,
+    "contacts": _CONTACTS_OF_COMPANY, "leads": _leads_of_company(None),
 }
 CONTACT_SORTS: dict[str, Any] = {
     "name": func.lower(Contact.last_name + " " + Contact.first_name),
@@ -205,10 +213,11 @@ def list_companies(params: ListQuery) -> Any:
         query = query.where(or_(Company.name.ilike(like, escape="\\"),
                                 Company.website.ilike(like, escape="\\"),
                                 Company.city.ilike(like, escape="\\"), Company.tin == params.q))
-    query = _ordered(query, COMPANY_SORTS, params, Company.id)
+    leads = _leads_of_company(params.viewer)
+    query = _ordered(query, {**COMPANY_SORTS, "leads": leads}, params, Company.id)
     page = db.paginate(query, page=params.page, per_page=PER_PAGE, error_out=False)
     ids = [company.id for company in page.items]
-    rows = db.session.execute(select(Company.id, _CONTACTS_OF_COMPANY, _LEADS_OF_COMPANY)
+    rows = db.session.execute(select(Company.id, _CONTACTS_OF_COMPANY, leads)
                               .where(Company.id.in_(ids))) if ids else []
     page.counts = {row[0]: (row[1], row[2]) for row in rows}
     return page

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -241,3 +242,29 @@ def test_index_sorted_by_lead_count_puts_busiest_first(app: Flask, client: Flask
     assert body.index(">Busy<") < body.index(">Quiet<")
     body = client.get("/admin/companies?sort=leads&dir=asc").get_data(as_text=True)
     assert body.index(">Quiet<") < body.index(">Busy<")
+
+
+def _lead_count_shown(body: str, company_id: int) -> int:
+    row = body[body.index(f'id="company-{company_id}"'):]
+    return int(re.findall(r'<td class="num">(\d+)</td>', row[:row.index("</tr>")])[-1])
+
+
+def test_index_counts_only_the_leads_the_viewer_may_see(app: Flask, client: FlaskClient,
+                                                        login: Any) -> None:
+    rep = login("sales")
+
+    def make() -> int:
+        company = CompanyFactory(name="Shared Co")
+        other = UserFactory(role="sales")
+        LeadFactory(company=company, owner_id=rep)
+        LeadFactory(company=company, owner=None)
+        LeadFactory(company=company, owner=other)  # another rep's, in no team of this one
+        return company.id
+
+    company_id = _ids(app, make)
+    assert _lead_count_shown(client.get("/admin/companies").get_data(as_text=True),
+                             company_id) == 2
+    client.post("/logout")
+    login("admin")
+    assert _lead_count_shown(client.get("/admin/companies").get_data(as_text=True),
+                             company_id) == 3
