@@ -9,7 +9,7 @@ import hashlib
 import json
 from typing import Any
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, current_app, g, request
 from flask_limiter.util import get_remote_address
 from limits import parse
 
@@ -31,36 +31,41 @@ def _rate_limit() -> str:
     return current_app.config.get("CAPTURE_API_RATE_LIMIT") or DEFAULT_RATE_LIMIT
 
 
-def _json(body: dict[str, Any], status: int, form: CaptureForm | None = None,
-          **headers: str) -> Response:
-    response = Response(json.dumps(body, ensure_ascii=False, default=str), status=status,
-                        mimetype="application/json", headers=headers)
-    _cors(response, form)
-    return response
+def _json(body: dict[str, Any], status: int, **headers: str) -> Response:
+    return Response(json.dumps(body, ensure_ascii=False, default=str), status=status,
+                    mimetype="application/json", headers=headers)
 
 
-def _cors(response: Response, form: CaptureForm | None) -> None:
-    """Browsers may read the answer only on the form's own allowed origins."""
-    response.vary.add("Origin")
-    origin = (request.headers.get("Origin") or "").rstrip("/").lower()
-    if form is not None and origin and origin in services.form_origins(form):
-        response.headers["Access-Control-Allow-Origin"] = origin
-        response.headers["Access-Control-Expose-Headers"] = "Idempotent-Replayed, Retry-After"
+def _request_form() -> CaptureForm | None:
+    """The form the request's API key names, active or not: looked up once per request."""
+    if "capture_form" not in g:
+        g.capture_form = services.by_api_key(_key())
+    return g.capture_form
 
 
 @bp.after_request
-def _cors_on_other_answers(response: Response) -> Response:
-    """Answers made outside the views (the rate limit's 429) carry the CORS headers too: the
-    site's script could otherwise not read the status or its Retry-After."""
-    if (request.method == "POST" and request.headers.get("Origin")
-            and "Access-Control-Allow-Origin" not in response.headers):
-        form = services.by_api_key(_key())
-        _cors(response, form if form is not None and form.active else None)
+def _cors(response: Response) -> Response:
+    """Browsers may read an answer only on the form's own allowed origins. Every answer of
+    this endpoint passes here, so those made outside the views (the rate limit's 429) carry
+    the headers too and the site's script can read the status and its Retry-After."""
+    response.vary.add("Origin")
+    origin = (request.headers.get("Origin") or "").rstrip("/").lower()
+    form = _request_form() if origin else None
+    if form is None or origin not in services.form_origins(form):
+        return response
+    if request.method == "OPTIONS":
+        if not form.active:  # a deactivated form's page may not even ask
+            return response
+        response.headers["Access-Control-Allow-Methods"] = "POST"
+        response.headers["Access-Control-Allow-Headers"] = ALLOWED_HEADERS
+        response.headers["Access-Control-Max-Age"] = "600"
+    response.headers["Access-Control-Allow-Origin"] = origin
+    response.headers["Access-Control-Expose-Headers"] = "Idempotent-Replayed, Retry-After"
     return response
 
 
-def _fail(status: int, message: str, form: CaptureForm | None = None, **extra: Any) -> Response:
-    return _json({"status": False, "message": message, **extra}, status, form)
+def _fail(status: int, message: str, **extra: Any) -> Response:
+    return _json({"status": False, "message": message, **extra}, status)
 
 
 def _key() -> str:
@@ -69,14 +74,7 @@ def _key() -> str:
 
 @bp.route("/create-from-site/", methods=["OPTIONS"], provide_automatic_options=False)
 def preflight() -> Response:
-    form = services.by_api_key(_key())
-    response = Response(status=204)
-    _cors(response, form if form and form.active else None)
-    if "Access-Control-Allow-Origin" in response.headers:
-        response.headers["Access-Control-Allow-Methods"] = "POST"
-        response.headers["Access-Control-Allow-Headers"] = ALLOWED_HEADERS
-        response.headers["Access-Control-Max-Age"] = "600"
-    return response
+    return Response(status=204)  # _cors adds what the form's origins may send
 
 
 @bp.post("/create-from-site/")
@@ -84,14 +82,13 @@ def preflight() -> Response:
                error_message="Too many requests from this address. Retry after the time in the "
                              "Retry-After header.")
 def create_from_site() -> Response:
-    form = services.by_api_key(_key())
+    form = _request_form()
     if form is None or not form.active:
         reason = "is missing" if not _key() else "is invalid" if form is None else "belongs to " \
             "a deactivated form"
-        return _fail(401, f"The API key {reason}. Pass the form's key as ?apikey=...", form)
+        return _fail(401, f"The API key {reason}. Pass the form's key as ?apikey=...")
     body = _body()
     if isinstance(body, Response):
-        _cors(body, form)
         return body
     client_key = _idempotency_key()
     if client_key:
@@ -125,7 +122,7 @@ def _capture(form: CaptureForm, body: dict[str, Any], client_key: str | None) ->
                           if isinstance(value, str)}, signals)
     _values, errors = clean(form.fields, body, every_field=True)
     if errors and verdict.score < form.spam_threshold:
-        return _fail(400, "Some fields are not valid: " + " ".join(errors.values()), form,
+        return _fail(400, "Some fields are not valid: " + " ".join(errors.values()),
                      errors=errors)
     meta = submissions.Received(
         ip=get_remote_address() or "", user_agent=request.user_agent.string or "",
@@ -147,7 +144,7 @@ def _soft_limited(form: CaptureForm) -> bool:
 def _replay(form: CaptureForm, seen: Submission, body: dict[str, Any]) -> Response:
     if (seen.payload or {}).get("fields") != body:
         return _fail(422, "This Idempotency-Key was already used with a different body. Use a "
-                          "new key for a new lead.", form, error="idempotency_key_reused")
+                          "new key for a new lead.", error="idempotency_key_reused")
     return _answer(form, seen, replayed=True)
 
 
@@ -155,19 +152,18 @@ def _answer(form: CaptureForm, row: Submission, replayed: bool = False) -> Respo
     headers = {"Idempotent-Replayed": "true"} if replayed else {}
     if row.status == SubmissionStatus.quarantined:
         return _json({"status": True, "message": "Received and held for review (it looks like "
-                      "spam).", "submission_id": row.id}, 202, form, **headers)
+                      "spam).", "submission_id": row.id}, 202, **headers)
     if row.status == SubmissionStatus.failed or row.lead is None:
         return _json({"status": True, "message": "Received; the lead could not be created yet "
-                      "and will be processed again.", "submission_id": row.id}, 202, form,
-                     **headers)
+                      "and will be processed again.", "submission_id": row.id}, 202, **headers)
     body = {"status": True, "submission_id": row.id, "id": row.lead.id,
             "lead": lead_to_dict(row.lead)}
     if row.status == SubmissionStatus.duplicate:
         return _json({**body, "message": "Added to the lead created from the same email in the "
-                      "last ten minutes."}, 200, form, **headers)
+                      "last ten minutes."}, 200, **headers)
     if row.matched_lead_id:
         body.update(possible_duplicate_of=row.matched_lead_id, note=row.duplicate_note)
-    return _json({**body, "message": "Lead created."}, 201, form, **headers)
+    return _json({**body, "message": "Lead created."}, 201, **headers)
 
 
 def lead_to_dict(lead: Lead) -> dict[str, Any]:

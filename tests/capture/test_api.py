@@ -111,6 +111,21 @@ def test_create_from_site_429_is_readable_by_the_allowed_site(
     assert other.status_code == 429 and "Access-Control-Allow-Origin" not in other.headers
 
 
+def test_create_from_site_deactivated_form_says_so_to_its_site_but_refuses_preflight(
+        app: Flask, client: FlaskClient, make_form: Callable[..., MadeForm]) -> None:
+    made = make_form(allowed_origins="https://www.corp.example")
+    with app.app_context():
+        db.session.get(CaptureForm, made.id).active = False
+        db.session.commit()
+    url, origin = f"{URL}?apikey={made.api_key}", {"Origin": "https://www.corp.example"}
+    answer = client.post(url, json=SEED_BODY, headers=origin)
+    assert answer.status_code == 401 and "deactivated" in answer.get_json()["message"]
+    assert answer.headers["Access-Control-Allow-Origin"] == "https://www.corp.example"
+    preflight = client.options(url, headers={**origin, "Access-Control-Request-Method": "POST"})
+    assert preflight.status_code == 204
+    assert "Access-Control-Allow-Origin" not in preflight.headers
+
+
 def test_create_from_site_cors_only_for_allowed_origins(client: FlaskClient,
                                                        make_form: Callable[..., MadeForm]) -> None:
     made = make_form(allowed_origins="https://www.corp.example")
