@@ -518,12 +518,6 @@ class LeadPage:
 PROBE_LIMIT = 2000
 
 
-def probe(filters: LeadFilters, user: User) -> list[int] | None:
-    """The ids of probe_counted(), without their counts."""
-    probed = probe_counted(filters, user)
-    return probed[0] if probed else None
-
-
 def probe_counted(filters: LeadFilters, user: User,
                   limit: int | None = None) -> tuple[list[int], Counts] | None:
     """For a text search: the ids of every match when there are at most `limit` (PROBE_LIMIT
