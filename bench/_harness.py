@@ -21,6 +21,7 @@ from leadapp.auth.models import Role, User  # noqa: E402
 from leadapp.auth.services import hash_password  # noqa: E402
 from leadapp.demo import seed_demo  # noqa: E402
 from leadapp.extensions import db  # noqa: E402
+from leadapp.leads import search_index  # noqa: E402
 from leadapp.reference import ensure_reference_data  # noqa: E402
 
 BENCH_EMAIL = "bench-admin@bench.leadapp.example"
@@ -51,9 +52,10 @@ def seeded_app(path: Path, leads: int) -> Any:
 
 
 def _add_missing_indexes(app: Any) -> None:
-    """An older file may lack indexes added to the models since it was built. Indexes meant
-    for another database (PostgreSQL's trigram ones) are dropped: an earlier version of this
-    function created them here as plain indexes, which changed SQLite's plans."""
+    """An older file may lack indexes (or the search table) added to the models since it was
+    built. Indexes meant for another database (PostgreSQL's trigram ones) are dropped: an
+    earlier version of this function created them here as plain indexes, which changed
+    SQLite's plans."""
     with app.app_context(), db.engine.begin() as connection:
         for table in db.metadata.sorted_tables:
             for index in table.indexes:
@@ -62,6 +64,18 @@ def _add_missing_indexes(app: Any) -> None:
                     connection.execute(CreateIndex(index, if_not_exists=True))
                 else:
                     connection.execute(DropIndex(index, if_exists=True))
+        if connection.dialect.name == "sqlite":
+            _add_search_table(connection)
+
+
+def _add_search_table(connection: Any) -> None:
+    """SQLite's trigram search table (migration 0011), built and filled if the file lacks it."""
+    exists = connection.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE name = ?",
+                                        (search_index.TABLE,)).first()
+    for statement in (search_index.CREATE_TABLE, *search_index.TRIGGERS):
+        connection.exec_driver_sql(statement)
+    if not exists:
+        connection.exec_driver_sql(search_index.FILL)
 
 
 def signed_in_client(app: Any) -> Any:

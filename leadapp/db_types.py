@@ -50,9 +50,13 @@ def enum_column(enum: type[StrEnum], name: str, **kwargs: Any) -> Any:
 
 def built_on(dialect_name: str) -> Callable[..., bool]:
     """Alembic include_object hook: skip schema items declared for another database only
-    (e.g. `Index(...).ddl_if(dialect="postgresql")`), so autogenerate does not ask for them."""
+    (e.g. `Index(...).ddl_if(dialect="postgresql")`), so autogenerate does not ask for them,
+    and SQLite's search table with its FTS5 storage, which no model describes."""
+    from .leads.search_index import TABLES  # imports the models, which import this module
 
-    def include(obj: Any, _name: Any, _type: str, _reflected: bool, _compare_to: Any) -> bool:
+    def include(obj: Any, name: Any, type_: str, reflected: bool, _compare_to: Any) -> bool:
+        if type_ == "table" and reflected and name in TABLES:
+            return False
         condition = getattr(obj, "_ddl_if", None)
         dialects = getattr(condition, "dialect", None)
         if dialects is None:

@@ -15,6 +15,7 @@ from .imports.models import (
     ImportStatus,
     ImportUpdate,
 )
+from .leads import search_index as _search_index  # noqa: F401  (SQLite's search table)
 from .leads.models import (
     Activity,
     ActivityKind,

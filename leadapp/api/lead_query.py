@@ -19,7 +19,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from ..auth.models import Team, User
 from ..auth.permissions import can
 from ..extensions import db
-from ..leads import listing
+from ..leads import listing, search_index
 from ..leads.listing import LeadFilters
 from ..leads.models import Lead, Tag, lead_tags
 from ..leads.scope import visible_leads_clause
@@ -122,8 +122,14 @@ def _tags_clauses(raw: str) -> list[ColumnElement[bool]]:
     ids = list(db.session.scalars(select(Tag.id).where(func.lower(Tag.name).in_(names))))
     if len(ids) < len(names):
         return [false()]
-    return [Lead.id.in_(select(lead_tags.c.lead_id).where(lead_tags.c.tag_id == tag_id))
-            for tag_id in ids]
+    if len(ids) == 1:
+        return [Lead.id.in_(select(lead_tags.c.lead_id).where(lead_tags.c.tag_id == ids[0]))]
+    # One pass over the tags' index entries keeps the leads that have all of them: with a
+    # condition per tag SQLite looked up every lead of the first tag (two tags at 100k leads:
+    # 14.0 -> 5.0 ms for the count).
+    having_all = (select(lead_tags.c.lead_id).where(lead_tags.c.tag_id.in_(ids))
+                  .group_by(lead_tags.c.lead_id).having(func.count() == len(ids)))
+    return [Lead.id.in_(having_all)]
 
 
 TITLE_INDEX = "ix_leads_live_title"
@@ -139,9 +145,16 @@ class Matched:
     index: str
 
 
-def _from_index(condition: ColumnElement[bool], index: str, trash: bool) -> Matched:
+def _from_index(condition: ColumnElement[bool], words: list[str], index: str,
+                trash: bool) -> Matched:
     """The condition, and the same as the ids read from a narrow index of live leads (the
-    small trash is matched directly)."""
+    small trash is matched directly). On SQLite, when the words are rare, the trigram index of
+    Lead.search_text (which holds the title and the names) narrows both to the leads holding
+    them instead."""
+    indexed = search_index.candidates(words, search_index.NAME_SHARE)
+    if indexed is not None:
+        narrowed = and_(Lead.id.in_(indexed), condition)
+        return Matched(narrowed, narrowed, "")
     if trash:
         return Matched(condition, condition, "")
     ids = (select(Lead.id).where(condition, Lead.deleted_at.is_(None))
@@ -151,13 +164,14 @@ def _from_index(condition: ColumnElement[bool], index: str, trash: bool) -> Matc
 
 def _name_match(raw: str, trash: bool) -> Matched:
     """Every word in the first or last name (the names Lead.search_text holds too)."""
-    words = and_(*(or_(_lower_like(Lead.first_name, word), _lower_like(Lead.last_name, word))
-                   for word in raw.lower().split()[:5]))
-    return _from_index(words, CONTACT_INDEX, trash)
+    words = raw.lower().split()[:5]
+    each = and_(*(or_(_lower_like(Lead.first_name, word), _lower_like(Lead.last_name, word))
+                  for word in words))
+    return _from_index(each, words, CONTACT_INDEX, trash)
 
 
 def _title_match(raw: str, trash: bool) -> Matched:
-    return _from_index(_lower_like(Lead.title, raw), TITLE_INDEX, trash)
+    return _from_index(_lower_like(Lead.title, raw), [raw.lower()], TITLE_INDEX, trash)
 
 
 def _updated_since(since: datetime, trash: bool) -> ColumnElement[bool]:

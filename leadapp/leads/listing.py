@@ -37,6 +37,7 @@ from ..custom_fields import listing as custom
 from ..extensions import db
 from ..pipeline.models import Stage, StageKind
 from ..sources.models import LeadSource
+from . import search_index
 from .models import Lead, Tag, lead_tags
 from .scope import origin_clause, scoped, visible_leads_clause
 
@@ -255,13 +256,26 @@ def _like(column: Any, term: str) -> ColumnElement[bool]:
     return column.ilike(_pattern(term), escape="\\")
 
 
+def _search_words(term: str) -> list[str]:
+    return term.lower().split()[:5]
+
+
 def _search_clause(term: str) -> ColumnElement[bool]:
     """Every word must appear in the title, a name, the email, the phone or the company name.
 
     Lead.search_text is those six columns lowercased into one, computed by the database: one
     LIKE per word over a narrow index instead of six over the wide table."""
-    words = term.lower().split()[:5]
-    return and_(*(Lead.search_text.like(_pattern(word), escape="\\") for word in words))
+    return and_(*(Lead.search_text.like(_pattern(word), escape="\\")
+                  for word in _search_words(term)))
+
+
+def _narrowed(filters: LeadFilters) -> Any:
+    """The ids SQLite's trigram index holds for the search box's words and the email filter
+    (both looked for in Lead.search_text), when they are few; else None."""
+    words = _search_words(filters.search_term)
+    if filters.email:
+        words.append(filters.email.lower())
+    return search_index.candidates(words, search_index.SEARCH_SHARE) if words else None
 
 
 def _in_kind(kind: StageKind) -> ColumnElement[bool]:
@@ -281,6 +295,9 @@ def hides_converted(filters: LeadFilters) -> bool:
 def filter_clauses(filters: LeadFilters, user: User) -> list[ColumnElement[bool]]:
     """The WHERE conditions of the filters (not visibility, not the converted toggle)."""
     clauses: list[ColumnElement[bool]] = []
+    indexed = _narrowed(filters)
+    if indexed is not None:  # SQLite's trigram index narrows; the LIKEs below decide
+        clauses.append(Lead.id.in_(indexed))
     if filters.search_term:
         clauses.append(_search_clause(filters.search_term))
     for key, column in (("source", Lead.source_id), ("campaign", Lead.campaign_id),
@@ -373,10 +390,18 @@ def _text_filtered(filters: LeadFilters) -> bool:
     return bool(filters.search_term or filters.email)
 
 
+def _scans_text(filters: LeadFilters) -> bool:
+    """A text search that the trigram index does not narrow (see search_index.candidates)."""
+    return _text_filtered(filters) and _narrowed(filters) is None
+
+
 def _hinted(statement: Any, filters: LeadFilters) -> Any:
-    """A text search scans the narrow search index: SQLite's planner would rather walk a sort or
-    stage index and read the wide table row by row (10x slower). Other databases ignore this."""
+    """A text search the trigram index does not narrow scans the narrow search index: SQLite's
+    planner would rather walk a sort or stage index and read the wide table row by row (10x
+    slower). A narrowed one reads its few candidates by id. Other databases ignore this."""
     if _text_filtered(filters):
+        if not _scans_text(filters):
+            return statement
         return statement.with_hint(Lead, f"INDEXED BY {SEARCH_INDEX}", "sqlite")
     if filters.count_index:
         return statement.with_hint(Lead, f"INDEXED BY {filters.count_index}", "sqlite")

@@ -44,7 +44,9 @@ lead_tags = Table(
     "lead_tags",
     db.metadata,
     Column("lead_id", ForeignKey("leads.id", ondelete="CASCADE"), primary_key=True),
-    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True),
+    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True),
+    # A tag's leads read from the index alone (the tag filters, a tag's delete), not the table.
+    Index("ix_lead_tags_tag_lead", "tag_id", "lead_id"),
 )
 
 
