@@ -157,3 +157,25 @@ def test_the_email_filter_is_narrowed_by_the_same_index(app_ctx, admin):
     db.session.commit()
     assert titles(admin, email="carla.rossi@") == ["Office chairs"]
     assert titles(admin, email="ROSSI") == ["Office chairs"]
+
+
+def test_a_narrowed_search_with_many_matches_pages_newest_first(app_ctx, admin, monkeypatch):
+    """More matches than the probe takes: the page walks the creation index (see
+    listing._walks_narrowed) and must still show the matches newest first, page by page."""
+    monkeypatch.setattr(listing, "PROBE_LIMIT", 1)
+    walked = []
+    real_page_ids = listing.page_ids
+    monkeypatch.setattr(listing, "page_ids", lambda *args: walked.append(args[-1])
+                        or real_page_ids(*args))
+    for number in range(7):
+        LeadFactory(title=f"Rossi order {number}" if number % 3 else f"Weber order {number}",
+                    company_name="Acme Ltd")
+    db.session.commit()
+    seen = []
+    for page in (1, 2):
+        filters = listing.parse_filters(MultiDict({"q": "rossi", "per_page": "25",
+                                                   "page": str(page)}))
+        filters = listing.replace(filters, per_page=2)
+        seen.append([lead.title for lead in listing.page_of(filters, admin).items])
+    assert seen == [["Rossi order 5", "Rossi order 4"], ["Rossi order 2", "Rossi order 1"]]
+    assert walked == [on_sqlite(), on_sqlite()]
