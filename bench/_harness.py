@@ -64,18 +64,9 @@ def _add_missing_indexes(app: Any) -> None:
                     connection.execute(CreateIndex(index, if_not_exists=True))
                 else:
                     connection.execute(DropIndex(index, if_exists=True))
-        if connection.dialect.name == "sqlite":
-            _add_search_table(connection)
-
-
-def _add_search_table(connection: Any) -> None:
-    """SQLite's trigram search table (migration 0011), built and filled if the file lacks it."""
-    exists = connection.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE name = ?",
-                                        (search_index.TABLE,)).first()
-    for statement in (search_index.CREATE_TABLE, *search_index.TRIGGERS):
-        connection.exec_driver_sql(statement)
-    if not exists:
-        connection.exec_driver_sql(search_index.FILL)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite" and search_index.ensure():
+            db.session.commit()
 
 
 def signed_in_client(app: Any) -> Any:

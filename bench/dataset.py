@@ -29,6 +29,7 @@ from sqlalchemy.schema import CreateIndex  # noqa: E402
 
 from leadapp import create_app  # noqa: E402
 from leadapp.extensions import db  # noqa: E402
+from leadapp.leads import search_index  # noqa: E402
 
 SEED = 42
 ANCHOR = "2026-11-20"  # fixed, so a rebuild next week gives the same dates
@@ -150,6 +151,9 @@ def _add_missing_indexes(url: str) -> None:
                     connection.execute(CreateIndex(index))
                     created += 1
     with app.app_context():
+        if db.engine.dialect.name == "sqlite" and search_index.ensure():
+            db.session.commit()
+            print("built the search table (migration 0011)")
         db.engine.dispose()
     if created:
         print(f"created {created} index(es) added to the models since the build")

@@ -119,3 +119,34 @@ def test_tokens_create_blank_name_fails(app: Flask, make_user: Callable) -> None
     result = run(app, "tokens", "create", "--email", "bot@example.com", "--name", "  ")
     assert result.exit_code != 0
     assert "Give the token a name" in result.stderr
+
+
+def test_search_rebuild_indexes_every_lead_again(app: Flask) -> None:
+    from sqlalchemy import text
+
+    from leadapp.leads import listing, search_index
+    from tests.factories import LeadFactory, UserFactory
+
+    with app.app_context():
+        LeadFactory(last_name="Okafor")
+        admin = UserFactory(role="admin")
+        db.session.commit()
+        sqlite = db.engine.dialect.name == "sqlite"
+        if sqlite:  # as a migration that rebuilt the leads table would leave it
+            db.session.execute(text(f"DROP TABLE {search_index.TABLE}"))
+            db.session.commit()
+    result = run(app, "search", "rebuild")
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        admin = db.session.merge(admin)
+        if not sqlite:
+            assert "nothing to rebuild" in result.output
+            return
+        assert result.output.startswith("Indexed 1 lead in ")
+        LeadFactory(last_name="Lindqvist")  # the triggers are back too
+        db.session.commit()
+        for word in ("okafor", "lindqvist"):
+            assert search_index.candidates([word], 1.0) is not None
+            filters = listing.parse_filters({"q": word})
+            assert len(list(db.session.scalars(listing.matching(filters, admin)))) == 1
+            assert len(db.session.scalars(search_index.candidates([word], 1.0)).all()) == 1

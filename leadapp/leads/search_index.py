@@ -113,8 +113,22 @@ def _narrows(expression: str, share: float) -> bool:
     return remembered[key]
 
 
+def ensure() -> bool:
+    """Build the table, its triggers and its entries where the table is missing (a database
+    made before migration 0011 by other means, such as a benchmark's saved file). True when it
+    was built. SQLite only; the caller commits."""
+    missing = db.session.execute(text("SELECT 1 FROM sqlite_master WHERE name = :name"),
+                                 {"name": TABLE}).first() is None
+    if missing:
+        rebuild()
+    return missing
+
+
 def rebuild() -> int:
-    """Index every lead again (after a restore of the leads table without its index, say).
-    Returns the number of leads indexed. The caller commits."""
+    """Create the table and its triggers where they are missing (a migration that rebuilt
+    `leads` dropped its triggers, say) and index every lead again. Returns the number of
+    leads indexed. SQLite only; the caller commits."""
+    for statement in (CREATE_TABLE, *TRIGGERS):
+        db.session.execute(text(statement))
     db.session.execute(text(f"INSERT INTO {TABLE}({TABLE}) VALUES ('delete-all')"))
     return db.session.execute(text(FILL)).rowcount

@@ -179,3 +179,15 @@ def test_a_narrowed_search_with_many_matches_pages_newest_first(app_ctx, admin, 
         seen.append([lead.title for lead in listing.page_of(filters, admin).items])
     assert seen == [["Rossi order 5", "Rossi order 4"], ["Rossi order 2", "Rossi order 1"]]
     assert walked == [on_sqlite(), on_sqlite()]
+
+
+def test_ensure_builds_the_table_only_where_it_is_missing(app_ctx):
+    if not on_sqlite():
+        pytest.skip("the trigram table is SQLite's")
+    lead = LeadFactory(last_name="Okafor")
+    db.session.commit()
+    assert search_index.ensure() is False
+    db.session.execute(text(f"DROP TABLE {search_index.TABLE}"))
+    assert search_index.ensure() is True
+    db.session.commit()
+    assert indexed_ids("okafor") == [lead.id]
