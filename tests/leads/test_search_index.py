@@ -191,3 +191,22 @@ def test_ensure_builds_the_table_only_where_it_is_missing(app_ctx):
     assert search_index.ensure() is True
     db.session.commit()
     assert indexed_ids("okafor") == [lead.id]
+
+
+def test_bulk_actions_on_all_leads_matching_a_search_then_purge_them(app_ctx, admin):
+    """A bulk action's "all matching" is a subquery over the search table; deleting those
+    leads for good makes the triggers write to that same table."""
+    from leadapp.leads import bulk
+
+    for last_name in ("Rossi", "Rossini", "Weber"):
+        LeadFactory(last_name=last_name, company_name="Acme Ltd")
+    db.session.commit()
+    filters = listing.parse_filters(MultiDict({"q": "rossi"}))
+    assert bulk.add_tag(listing.matching_ids(filters, admin), "italy", admin).done == 2
+    assert bulk.trash(listing.matching_ids(filters, admin), admin).done == 2
+    trashed = list(db.session.scalars(text("SELECT id FROM leads WHERE deleted_at IS NOT NULL")))
+    assert bulk.purge(trashed, admin).done == 2
+    db.session.commit()
+    assert titles(admin, q="rossi") == [] and len(titles(admin, q="weber")) == 1
+    if on_sqlite():
+        assert indexed_ids("rossi") == []
