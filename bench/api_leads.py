@@ -1,10 +1,11 @@
 """Time GET /api/leads at scale: no filter and each single filter, median and p95 per case.
 
-    .venv/bin/python bench/api_leads.py [DB_PATH] [--leads 100000] [--runs 20]
+    .venv/bin/python bench/api_leads.py [DB_PATH] [--leads 100000] [--runs 20] [--url PG_URL]
 
 Builds DB_PATH with `demo seed` (the code of `flask demo seed --leads N`) when it does not exist,
-else reuses it. Requests go through the Flask test client with an admin's API token; the figures
-are whole request/response cycles (auth, SQL, JSON), without network. Target: < 50 ms median.
+else reuses it; with --url, the same on PostgreSQL (bench/dataset.py). Requests go through the
+Flask test client with an admin's API token; the figures are whole request/response cycles
+(auth, SQL, JSON), without network. Target: < 50 ms median.
 """
 
 from __future__ import annotations
@@ -92,8 +93,16 @@ def main() -> None:
     parser.add_argument("--leads", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--url", help="time PostgreSQL instead: a database URL, built with "
+                        "bench/dataset.py's code when it lacks the dataset (e.g. "
+                        "postgresql+psycopg://postgres@127.0.0.1:5432/bench_100k)")
     args = parser.parse_args()
-    app = seeded_app(args.db, args.leads)
+    if args.url:
+        from dataset import app_for, ensure
+
+        app, where = app_for(ensure("postgresql", args.leads, url=args.url)), args.url
+    else:
+        app, where = seeded_app(args.db, args.leads), f"SQLite {args.db}"
     signed_in_client(app)  # creates the bench admin
     client = app.test_client()
     client.environ_base["HTTP_AUTHTOKEN"] = token_for_bench_admin(app)
@@ -101,7 +110,7 @@ def main() -> None:
     urls = [(name, "/api/leads" + (f"?{query}" if query else ""), False)
             for name, query in api_cases(values)]
     time_cases(app, client, urls, runs=args.runs, warmup=args.warmup, budget_ms=50,
-               heading=f"GET /api/leads · {values['total']:,} leads · SQLite {args.db}")
+               heading=f"GET /api/leads · {values['total']:,} leads · {where}")
 
 
 if __name__ == "__main__":

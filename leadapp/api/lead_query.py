@@ -148,18 +148,34 @@ class Matched:
 def _from_index(condition: ColumnElement[bool], words: list[str], index: str,
                 trash: bool) -> Matched:
     """The condition, and the same as the ids read from a narrow index of live leads (the
-    small trash is matched directly). On SQLite, when the words are rare, the trigram index of
-    Lead.search_text (which holds the title and the names) narrows both to the leads holding
-    them instead."""
-    indexed = search_index.candidates(words, search_index.NAME_SHARE)
-    if indexed is not None:
-        narrowed = and_(Lead.id.in_(indexed), condition)
+    small trash is matched directly); or, where a trigram index can answer it, the condition
+    on the leads whose search text holds the words (see _narrowing)."""
+    narrowing = _narrowing(words)
+    if narrowing is not None:
+        narrowed = and_(narrowing, condition)
         return Matched(narrowed, narrowed, "")
     if trash:
         return Matched(condition, condition, "")
     ids = (select(Lead.id).where(condition, Lead.deleted_at.is_(None))
            .with_hint(Lead, f"INDEXED BY {index}", "sqlite"))
     return Matched(condition, Lead.id.in_(ids.scalar_subquery()), index)
+
+
+def _narrowing(words: list[str]) -> ColumnElement[bool] | None:
+    """Lead.search_text holds the title and the names. PostgreSQL's pg_trgm index of it finds
+    the leads holding each word (at 100k leads, a whole request with a name filter: 56 ms
+    when PostgreSQL read every lead with ILIKE, 23 ms now; a common title word: 56 -> 32 ms);
+    SQLite's trigram table does when the words are
+    rare (search_index.candidates). None for words shorter than three letters, which no
+    trigram index can look up."""
+    long_words = [word for word in words if len(word) >= 3]
+    if not long_words:
+        return None
+    if db.engine.dialect.name == "postgresql":
+        return and_(*(Lead.search_text.like(listing._pattern(word), escape="\\")
+                      for word in long_words))
+    indexed = search_index.candidates(long_words, search_index.NAME_SHARE)
+    return None if indexed is None else Lead.id.in_(indexed)
 
 
 def _name_match(raw: str, trash: bool) -> Matched:
