@@ -150,3 +150,17 @@ def test_search_rebuild_indexes_every_lead_again(app: Flask) -> None:
             filters = listing.parse_filters({"q": word})
             assert len(list(db.session.scalars(listing.matching(filters, admin)))) == 1
             assert len(db.session.scalars(search_index.candidates([word], 1.0)).all()) == 1
+
+
+def test_search_rebuild_explains_an_sqlite_without_trigrams(app: Flask, monkeypatch) -> None:
+    from leadapp.leads import search_index
+
+    monkeypatch.setattr(search_index, "trigrams_supported", lambda: False)
+    result = run(app, "search", "rebuild")
+    with app.app_context():
+        sqlite = db.engine.dialect.name == "sqlite"
+    if sqlite:
+        assert result.exit_code == 1
+        assert "no FTS5 trigram tokenizer" in result.output and "scan" in result.output
+    else:
+        assert result.exit_code == 0 and "nothing to rebuild" in result.output

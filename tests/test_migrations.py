@@ -205,3 +205,32 @@ def _index_sql() -> dict[str, str]:
             "SELECT name, sql FROM sqlite_master WHERE type IN ('index', 'trigger') "
             "AND sql IS NOT NULL OR name = 'leads_search'"))
         return {name: normalise(sql) for name, sql in rows}
+
+
+@pytest.mark.skipif(not SQLITE, reason="the search table is SQLite's")
+def test_upgrade_without_the_trigram_tokenizer_skips_the_search_table(empty_database_url,
+                                                                      monkeypatch):
+    """An SQLite older than 3.34 cannot create the table: 0011 leaves it out instead of
+    failing, and the app's searches scan."""
+    import sqlite3
+
+    real_connect = sqlite3.connect
+
+    class NoTrigrams:
+        def execute(self, _sql: str) -> None:
+            raise sqlite3.OperationalError("no such tokenizer: trigram")
+
+        def close(self) -> None:
+            pass
+
+    monkeypatch.setattr(sqlite3, "connect", lambda database, *args, **kwargs: NoTrigrams()
+                        if database == ":memory:" else real_connect(database, *args, **kwargs))
+    app = _app(empty_database_url)
+    with app.app_context():
+        flask_migrate.upgrade(directory=MIGRATIONS)
+        with db.engine.connect() as connection:
+            search_tables = connection.execute(text(
+                "SELECT name FROM sqlite_master WHERE name LIKE 'leads_search%'")).all()
+            revision = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        db.engine.dispose()
+    assert search_tables == [] and revision >= "0011"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import time
 
 import click
@@ -20,6 +21,10 @@ def rebuild_command() -> None:
         click.echo(f"{db.engine.dialect.name} keeps its trigram indexes itself: "
                    "nothing to rebuild.")
         return
+    if not search_index.trigrams_supported():
+        raise click.ClickException(
+            f"This SQLite ({sqlite3.sqlite_version}) has no FTS5 trigram tokenizer (it needs "
+            "3.34 or newer, built with FTS5): searches scan the leads instead.")
     started = time.perf_counter()
     indexed = search_index.rebuild()
     db.session.commit()

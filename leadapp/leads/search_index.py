@@ -17,7 +17,10 @@ them again (`TRIGGERS`).
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable
+from functools import cache
+from typing import Any
 
 from flask import g, has_request_context
 from sqlalchemy import DDL, Select, column, event, func, literal_column, select, table, text
@@ -54,9 +57,30 @@ PER_WORD = 4
 # Up to this many candidates (~1.3 ms) the index is always worth it, however few the leads.
 FEW = 1000
 
+
+
+@cache
+def trigrams_supported() -> bool:
+    """Whether this process's SQLite has FTS5 with the trigram tokenizer (SQLite 3.34 and
+    newer, built with FTS5: every current Python build). Without it there is no table and
+    every search scans, as it did before the table existed."""
+    probe = sqlite3.connect(":memory:")
+    try:
+        probe.execute("CREATE VIRTUAL TABLE probe USING fts5(x, tokenize='trigram')")
+        return True
+    except sqlite3.OperationalError:
+        return False
+    finally:
+        probe.close()
+
+
+def _builds_here(_ddl: Any, _target: Any, bind: Any, **_kw: Any) -> bool:
+    return bind.dialect.name == "sqlite" and trigrams_supported()
+
+
 # db.create_all() (tests, benchmarks) builds it as the migration does; drop_all removes it.
 for _statement in (CREATE_TABLE, *TRIGGERS):
-    event.listen(Lead.__table__, "after_create", DDL(_statement).execute_if(dialect="sqlite"))
+    event.listen(Lead.__table__, "after_create", DDL(_statement).execute_if(callable_=_builds_here))
 event.listen(Lead.__table__, "before_drop",
              DDL(f"DROP TABLE IF EXISTS {TABLE}").execute_if(dialect="sqlite"))
 
@@ -96,15 +120,33 @@ def candidates(words: Iterable[str], share: float) -> Select | None:
     if db.engine.dialect.name != "sqlite":
         return None
     expression = match_expression(words)
-    if not expression or not _narrows(expression, share):
+    if not expression or not _present() or not _narrows(expression, share):
         return None
     return select(_index.c.rowid).where(_MATCH(expression))
+
+
+def _remembered() -> dict[Any, bool]:
+    return g.setdefault("leadapp_search_narrows", {}) if has_request_context() else {}
+
+
+def _present() -> bool:
+    """Whether this database has the table (not where SQLite lacks the trigram tokenizer),
+    looked up once per request."""
+    remembered = _remembered()
+    if "present" not in remembered:
+        remembered["present"] = _exists()
+    return remembered["present"]
+
+
+def _exists() -> bool:
+    return db.session.execute(text("SELECT 1 FROM sqlite_master WHERE name = :name"),
+                              {"name": TABLE}).first() is not None
 
 
 def _narrows(expression: str, share: float) -> bool:
     """Whether at most `share` of the leads (or FEW) are candidates, counted once per request
     (the count, the probe and the page each ask) and only up to that number (0.2-2 ms)."""
-    remembered = g.setdefault("leadapp_search_narrows", {}) if has_request_context() else {}
+    remembered = _remembered()
     key = (expression, share)
     if key not in remembered:
         most = max(FEW, int((db.session.scalar(select(func.max(Lead.id))) or 0) * share))
@@ -117,8 +159,7 @@ def ensure() -> bool:
     """Build the table, its triggers and its entries where the table is missing (a database
     made before migration 0011 by other means, such as a benchmark's saved file). True when it
     was built. SQLite only; the caller commits."""
-    missing = db.session.execute(text("SELECT 1 FROM sqlite_master WHERE name = :name"),
-                                 {"name": TABLE}).first() is None
+    missing = trigrams_supported() and not _exists()
     if missing:
         rebuild()
     return missing

@@ -15,6 +15,8 @@ entry; (tag_id, lead_id) answers it from the index on both databases.
 The statements are written out here, not imported from the app, so that this revision keeps
 doing what it did when the app changes.
 """
+import sqlite3
+
 from alembic import op
 
 
@@ -43,10 +45,23 @@ SQLITE_DOWNGRADE = (
 )
 
 
+def trigrams_supported():
+    """SQLite before 3.34 (or built without FTS5) has no trigram tokenizer: the app then goes
+    without the table and searches scan, as before this revision."""
+    probe = sqlite3.connect(':memory:')
+    try:
+        probe.execute("CREATE VIRTUAL TABLE probe USING fts5(x, tokenize='trigram')")
+        return True
+    except sqlite3.OperationalError:
+        return False
+    finally:
+        probe.close()
+
+
 def upgrade():
     op.create_index('ix_lead_tags_tag_lead', 'lead_tags', ['tag_id', 'lead_id'], unique=False)
     op.drop_index('ix_lead_tags_tag_id', table_name='lead_tags')
-    if op.get_bind().dialect.name == 'sqlite':
+    if op.get_bind().dialect.name == 'sqlite' and trigrams_supported():
         for statement in SQLITE_UPGRADE:
             op.execute(statement)
 

@@ -12,6 +12,7 @@ from werkzeug.datastructures import MultiDict
 from leadapp.extensions import db
 from leadapp.leads import listing, search_index
 from leadapp.models import Lead, User
+from tests.conftest import SQLITE
 from tests.factories import LeadFactory, UserFactory
 
 
@@ -210,3 +211,31 @@ def test_bulk_actions_on_all_leads_matching_a_search_then_purge_them(app_ctx, ad
     assert titles(admin, q="rossi") == [] and len(titles(admin, q="weber")) == 1
     if on_sqlite():
         assert indexed_ids("rossi") == []
+
+
+def test_without_the_trigram_tokenizer_there_is_no_table_and_searches_scan(monkeypatch,
+                                                                           tmp_path):
+    """SQLite before 3.34 has no trigram tokenizer: the schema goes without the table (no
+    failed create_all or migration) and every search scans, with the same results."""
+    from leadapp import create_app
+    from leadapp.reference import ensure_reference_data
+
+    if not SQLITE:
+        pytest.skip("the trigram table is SQLite's")
+    monkeypatch.setattr(search_index, "trigrams_supported", lambda: False)
+    app = create_app({"TESTING": True, "SECRET_KEY": "test",
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'old.sqlite3'}"})
+    with app.app_context():
+        db.create_all()
+        ensure_reference_data()
+        assert not db.session.execute(text("SELECT name FROM sqlite_master WHERE name LIKE "
+                                           "'leads_search%'")).all()
+        LeadFactory(title="Office chairs", last_name="Rossi", company_name="Acme Ltd")
+        LeadFactory(title="Brand refresh", last_name="Weber", company_name="Acme Ltd")
+        user = UserFactory(role="admin")
+        db.session.commit()
+        assert search_index.candidates(["rossi"], 1.0) is None
+        assert titles(user, q="rossi") == ["Office chairs"]
+        assert search_index.ensure() is False
+        db.session.remove()
+        db.engine.dispose()
