@@ -58,7 +58,6 @@ PER_WORD = 4
 FEW = 1000
 
 
-
 @cache
 def trigrams_supported() -> bool:
     """Whether this process's SQLite has FTS5 with the trigram tokenizer (SQLite 3.34 and
