@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from leadapp.extensions import db
 from leadapp.models import Lead
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, wait_until
 from tests.factories import ContactFactory, LeadFactory
 
 
@@ -149,6 +149,9 @@ def test_edit_page_renders_saved_lead_with_groups(page, live_server, sign_in):
     }""", f"/admin/leads/{lead_id}/edit")
     page.get_by_role("link", name="Go", exact=True).click()  # boosted: only <body> is swapped
     page.get_by_role("heading", name="Edit lead").wait_for()
+    # The swapped body's script runs once htmx has processed the new form: typing before
+    # that raced it (CI: the input event came before htmx listened for it).
+    wait_until(page, "window.leadappLeadForm === true")
     combo = page.get_by_role("combobox", name="Existing contact")
     combo.fill("alice")
     page.get_by_role("option", name="Alice Abernathy").wait_for()
