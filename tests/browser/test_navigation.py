@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tests.browser.conftest import wait_until
 from tests.factories import LeadFactory, LeadSourceFactory
 
 
@@ -12,6 +13,7 @@ def test_sources_bulk_confirm_after_boosted_visit_from_lead_list(page, live_serv
     page.goto(f"{live_server.url}/admin/leads")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Sources").click()
     page.wait_for_url("**/admin/leads/sources**")
+    wait_until(page, "window.sourcesScriptLoaded === true")  # came with the swapped body
     page.get_by_label(f"Tick {name}").check()
     assert page.locator(".js-src-bulk-count").inner_text() == "1 source ticked"
 
@@ -32,6 +34,7 @@ def test_report_script_runs_after_boosted_visit(page, live_server, sign_in):
     sign_in(page, "admin")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Reports").click()
     page.wait_for_url("**/admin/reports/sources**")
+    wait_until(page, "window.reportsScriptLoaded === true")  # came with the swapped body
     page.locator(".js-report-date").first.fill("2026-01-05")
     page.locator(".js-report-date").first.dispatch_event("change")
     assert page.locator(".js-report-range").input_value() == "custom"
