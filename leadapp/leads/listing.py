@@ -265,8 +265,13 @@ def _search_clause(term: str) -> ColumnElement[bool]:
 
     Lead.search_text is those six columns lowercased into one, computed by the database: one
     LIKE per word over a narrow index instead of six over the wide table."""
-    return and_(*(Lead.search_text.like(_pattern(word), escape="\\")
-                  for word in _search_words(term)))
+    return search_text_holds(_search_words(term))
+
+
+def search_text_holds(words: list[str]) -> ColumnElement[bool]:
+    """Each of the (lowercase) words appears in Lead.search_text; PostgreSQL's pg_trgm index
+    of the column answers this."""
+    return and_(*(Lead.search_text.like(_pattern(word), escape="\\") for word in words))
 
 
 def _narrowed(filters: LeadFilters) -> Any:
