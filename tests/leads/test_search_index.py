@@ -96,11 +96,13 @@ def test_indexed_search_matches_exactly_what_the_substring_match_does(app_ctx, a
 def test_a_stale_entry_never_shows_a_lead_that_does_not_match(app_ctx, admin):
     """The index only narrows: the LIKE conditions decide, so an entry left behind (a restore
     that skipped the triggers, say) costs a lookup and nothing else."""
+    if not on_sqlite():
+        pytest.skip("the trigram table is SQLite's")
     lead = LeadFactory(title="Office chairs", last_name="Rossi")
     db.session.commit()
-    if on_sqlite():
-        db.session.execute(text(f"INSERT INTO {search_index.TABLE}(rowid, search_text) "
-                                "VALUES (:id, 'okafor')"), {"id": lead.id})
+    db.session.execute(text(f"INSERT INTO {search_index.TABLE}(rowid, search_text) "
+                            "VALUES (:id, 'okafor')"), {"id": lead.id})
+    assert indexed_ids("okafor") == [lead.id]  # the index says it may match
     assert titles(admin, q="okafor") == []
 
 
@@ -156,6 +158,8 @@ def test_the_email_filter_is_narrowed_by_the_same_index(app_ctx, admin):
     LeadFactory(title="Office chairs", email="carla.rossi@alpine.example.com")
     LeadFactory(title="Rossi Street office", email="ivan@fischer.example.com")
     db.session.commit()
+    filters = listing.parse_filters(MultiDict({"email": "carla.rossi@"}))
+    assert (listing._narrowed(filters) is not None) is on_sqlite()
     assert titles(admin, email="carla.rossi@") == ["Office chairs"]
     assert titles(admin, email="ROSSI") == ["Office chairs"]
 
